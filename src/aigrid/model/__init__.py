@@ -1,0 +1,39 @@
+"""Domain types of aigrid: pure data and the job state machine, no I/O."""
+
+from aigrid.model.demand import Arrivals, Choice, DemandStream, LogNormal, PowerLaw
+from aigrid.model.energy import Carbon, LoadPeriod, Season, Tariff
+from aigrid.model.fleet import Fleet, GpuModel, NodeRef, Owner, Pool, Site, Zone
+from aigrid.model.job import TRANSITIONS, InvalidTransition, Job, JobClass, JobState, Placement
+from aigrid.model.scenario import Scenario
+from aigrid.model.tenancy import Grant, Org, Program, Tenancy, TenantClass
+
+__all__ = [
+    "TRANSITIONS",
+    "Arrivals",
+    "Carbon",
+    "Choice",
+    "DemandStream",
+    "Fleet",
+    "GpuModel",
+    "Grant",
+    "InvalidTransition",
+    "Job",
+    "JobClass",
+    "JobState",
+    "LoadPeriod",
+    "LogNormal",
+    "NodeRef",
+    "Org",
+    "Owner",
+    "Placement",
+    "Pool",
+    "PowerLaw",
+    "Program",
+    "Scenario",
+    "Season",
+    "Site",
+    "Tariff",
+    "Tenancy",
+    "TenantClass",
+    "Zone",
+]

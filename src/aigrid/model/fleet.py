@@ -1,0 +1,142 @@
+"""The physical side of a grid: GPU models, sites, owners and pools.
+
+Capacity is described by counts, not by objects: a pool says how many nodes it has and how many
+GPUs each node carries. Node identity is a pair (pool index, node index), so a fleet of 260,000
+GPUs is a few dozen `Pool` values, never a quarter of a million Python objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class Zone(StrEnum):
+    """Where data may go: sovereign-zone pools can take jobs flagged as sovereign data."""
+
+    SOVEREIGN = "sovereign"
+    COMMERCIAL = "commercial"
+
+
+@dataclass(frozen=True, slots=True)
+class GpuModel:
+    """One kind of accelerator, with what the meters and the price list need to know about it.
+
+    Power is split into the board's draw (busy or idle) and the GPU's share of its host (CPU, NIC,
+    fans, switches), which is drawn whenever the node is powered, busy or not.
+    """
+
+    name: str
+    memory_gb: float
+    busy_w: float
+    idle_w: float
+    host_w: float
+    list_price_krw_per_gpu_h: float
+
+    @property
+    def busy_it_w(self) -> float:
+        """IT power of one busy GPU with its host share, before the site's PUE."""
+        return self.busy_w + self.host_w
+
+    @property
+    def idle_it_w(self) -> float:
+        """IT power of one idle GPU with its host share, before the site's PUE."""
+        return self.idle_w + self.host_w
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Who owns pools: the government, an industrial group, a cloud provider."""
+
+    id: str
+    name: str
+    kind: str = "industrial"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One data centre, with the grid connection that bounds what it may draw."""
+
+    id: str
+    region: str
+    grid_cap_mw: float
+    pue: float
+    zone: Zone
+    tariff: str
+    operator: str = ""
+    carbon_g_per_kwh: float | None = None
+    """Effective grid carbon intensity where the site differs from the national figure (PPA)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """A homogeneous set of nodes at one site, owned by one owner."""
+
+    id: str
+    site: str
+    gpu_model: str
+    gpus_per_node: int
+    nodes: int
+    nvlink_domain: int
+    owner: str
+
+    @property
+    def gpus(self) -> int:
+        return self.gpus_per_node * self.nodes
+
+
+class NodeRef(NamedTuple):
+    """A node named by its pool's index in the fleet and its row in that pool."""
+
+    pool: int
+    node: int
+
+
+@dataclass(frozen=True, slots=True)
+class Fleet:
+    """All capacity of a scenario. Pools are ordered; a pool's index is its identity in hot paths."""
+
+    gpu_models: Mapping[str, GpuModel]
+    owners: Mapping[str, Owner]
+    sites: Mapping[str, Site]
+    pools: tuple[Pool, ...]
+    _pool_index: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_pool_index", {p.id: i for i, p in enumerate(self.pools)})
+
+    @property
+    def gpus(self) -> int:
+        return sum(p.gpus for p in self.pools)
+
+    @property
+    def nodes(self) -> int:
+        return sum(p.nodes for p in self.pools)
+
+    def pool_index(self, pool_id: str) -> int:
+        return self._pool_index[pool_id]
+
+    def gpus_by_owner(self) -> dict[str, int]:
+        out: dict[str, int] = {o: 0 for o in self.owners}
+        for p in self.pools:
+            out[p.owner] = out.get(p.owner, 0) + p.gpus
+        return out
+
+    def gpus_by_site(self) -> dict[str, int]:
+        out: dict[str, int] = {s: 0 for s in self.sites}
+        for p in self.pools:
+            out[p.site] += p.gpus
+        return out
+
+    def site_power_mw(self, site_id: str, busy: bool) -> float:
+        """Facility power of a site with every GPU idle (`busy=False`) or busy, PUE included."""
+        site = self.sites[site_id]
+        watts = 0.0
+        for p in self.pools:
+            if p.site != site_id:
+                continue
+            model = self.gpu_models[p.gpu_model]
+            watts += p.gpus * (model.busy_it_w if busy else model.idle_it_w)
+        return watts * site.pue / 1e6

@@ -1,0 +1,129 @@
+"""Jobs and their state machine.
+
+A job is a gang: all of its GPUs start together or none do. Its state moves only along the edges
+of `TRANSITIONS`; anything else is a bug in whoever asked, and raises `InvalidTransition`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aigrid.model.fleet import NodeRef
+from aigrid.model.tenancy import TenantClass
+
+
+class JobClass(StrEnum):
+    TRAINING = "training"
+    INFERENCE = "inference"
+    BATCH = "batch"
+    INTERACTIVE = "interactive"
+
+
+class JobState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    TIMED_OUT = "timed_out"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+    @property
+    def terminal(self) -> bool:
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset(
+    {JobState.COMPLETED, JobState.TIMED_OUT, JobState.FAILED, JobState.CANCELLED, JobState.REJECTED}
+)
+
+TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.PENDING: frozenset({JobState.RUNNING, JobState.CANCELLED, JobState.REJECTED}),
+    # RUNNING -> PENDING is a requeue: preemption or a node failure puts the job back in line.
+    JobState.RUNNING: frozenset(
+        {
+            JobState.COMPLETED,
+            JobState.TIMED_OUT,
+            JobState.FAILED,
+            JobState.CANCELLED,
+            JobState.PENDING,
+        }
+    ),
+    **{s: frozenset() for s in _TERMINAL},
+}
+
+
+class InvalidTransition(RuntimeError):
+    """A job was asked to move along an edge its state machine does not have."""
+
+    def __init__(self, job_id: int, src: JobState, dst: JobState) -> None:
+        super().__init__(f"job {job_id}: cannot go from {src} to {dst}")
+        self.job_id = job_id
+        self.src = src
+        self.dst = dst
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a job runs: one pool, and for each node used, how many of its GPUs."""
+
+    pool: int
+    nodes: tuple[int, ...]
+    gpus_per_node: tuple[int, ...]
+
+    @property
+    def gpus(self) -> int:
+        return sum(self.gpus_per_node)
+
+    def node_refs(self) -> tuple[NodeRef, ...]:
+        return tuple(NodeRef(self.pool, n) for n in self.nodes)
+
+
+@dataclass(slots=True, eq=False)
+class Job:
+    """A request for a gang of GPUs, and what became of it.
+
+    `runtime_s` is how long the job truly runs; the twin knows it, the live system does not (it is
+    `None` there). `walltime_s` is what the user asked for, and the job is ended when it runs out.
+    `gpu_models` empty means any model the program may use.
+    """
+
+    id: int
+    org: str
+    program: str
+    tenant_class: TenantClass
+    job_class: JobClass
+    gpus: int
+    walltime_s: float
+    submit_s: float
+    runtime_s: float | None = None
+    gpu_models: tuple[str, ...] = ()
+    sovereign: bool = False
+    preemptible: bool = False
+    state: JobState = JobState.PENDING
+    start_s: float | None = None
+    end_s: float | None = None
+    placement: Placement | None = None
+    first_start_s: float | None = None
+    pending_reason: str | None = None
+
+    def transition(self, to: JobState, at: float) -> None:
+        """Move to `to` at time `at`, or raise `InvalidTransition`."""
+        if to not in TRANSITIONS[self.state]:
+            raise InvalidTransition(self.id, self.state, to)
+        self.state = to
+        if to is JobState.RUNNING:
+            self.start_s = at
+            if self.first_start_s is None:
+                self.first_start_s = at
+            self.pending_reason = None
+        elif to is JobState.PENDING:
+            self.placement = None
+        elif to.terminal:
+            self.end_s = at
+
+    @property
+    def wait_s(self) -> float | None:
+        """Time from submission to first start, or None if it never started."""
+        return None if self.first_start_s is None else self.first_start_s - self.submit_s

@@ -1,0 +1,82 @@
+"""Who uses the grid and who pays: tenant classes, programs, cohorts, orgs and grants."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from aigrid.model.fleet import Zone
+
+
+class TenantClass(StrEnum):
+    """The kinds of tenant whose access the public programs are meant to serve."""
+
+    SME = "sme"
+    UNIVERSITY = "university"
+    RESEARCH = "research"
+    PUBLIC = "public"
+    ENTERPRISE = "enterprise"
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A funded access program, or an owner's own allocation of its pools.
+
+    `quota` is the nominal number of GPUs per GPU model the program may hold at once. `owners`
+    names whose pools its jobs may run on. Programs in the same `cohort` may borrow each other's
+    unused quota. `price_fraction` is what the program charges per tenant class, as a fraction of
+    the GPU model's list price (0 for free academic access; 0.075 for the SME terms).
+    """
+
+    id: str
+    name: str
+    budget_krw: float
+    quota: Mapping[str, int]
+    owners: tuple[str, ...]
+    cohort: str | None = None
+    price_fraction: Mapping[TenantClass, float] = field(default_factory=dict)
+    borrowing: bool = True
+
+    def price_fraction_for(self, tenant_class: TenantClass) -> float:
+        return self.price_fraction.get(tenant_class, 1.0)
+
+    @property
+    def quota_gpus(self) -> int:
+        return sum(self.quota.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    """A tenant organisation."""
+
+    id: str
+    name: str
+    tenant_class: TenantClass
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Credit of a program to an org, in KRW or GPU-hours, for a time window (hours from start)."""
+
+    id: str
+    program: str
+    org: str
+    krw: float | None = None
+    gpu_hours: float | None = None
+    valid_from_h: float = 0.0
+    valid_to_h: float = float("inf")
+    gpu_models: tuple[str, ...] = ()
+    zones: tuple[Zone, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tenancy:
+    """Programs, cohorts and orgs of a scenario."""
+
+    programs: Mapping[str, Program]
+    orgs: Mapping[str, Org] = field(default_factory=dict)
+    grants: tuple[Grant, ...] = ()
+
+    def cohort_members(self, cohort: str) -> tuple[str, ...]:
+        return tuple(p.id for p in self.programs.values() if p.cohort == cohort)
