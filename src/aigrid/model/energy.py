@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -28,6 +28,12 @@ class Tariff:
     hour of the day (0-23) to its load period. `adders_krw_per_kwh` (fuel-cost adjustment,
     climate-environment charge, regional adder) are added to every kWh. `month_season` maps month
     1-12 to its season.
+
+    Optional calendar rules (empty by default, so a tariff without them bills every day alike):
+    `period_by_weekday[weekday][season]` replaces `period_by_hour[season]` on that weekday
+    (0 = Monday ... 6 = Sunday), e.g. KEPCO's light-load Sundays; `holidays` are ISO dates
+    ("2026-02-17") billed like a Sunday. `demand_krw_per_kw_month` is the basic (demand) charge,
+    billed apart from energy.
     """
 
     id: str
@@ -35,6 +41,11 @@ class Tariff:
     period_by_hour: Mapping[Season, tuple[LoadPeriod, ...]]
     month_season: tuple[Season, ...]
     adders_krw_per_kwh: Mapping[str, float]
+    period_by_weekday: Mapping[int, Mapping[Season, tuple[LoadPeriod, ...]]] = field(
+        default_factory=dict
+    )
+    holidays: tuple[str, ...] = ()
+    demand_krw_per_kw_month: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
