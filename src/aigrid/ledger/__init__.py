@@ -1,0 +1,35 @@
+"""Money: prices per GPU-hour and program budgets (holds, spend), append-only and idempotent.
+
+Pure bookkeeping over `aigrid.model`; no clock, no I/O. Times are passed in.
+"""
+
+from aigrid.ledger.budget import (
+    Balance,
+    DuplicateHoldError,
+    EntriesNotKeptError,
+    Entry,
+    EntryKind,
+    LedgerError,
+    OverspendError,
+    ProgramAccounts,
+    UnknownProgramError,
+    balances_from_entries,
+)
+from aigrid.ledger.prices import GpuHourPrice, PriceList, charge_krw, gpu_hour_price
+
+__all__ = [
+    "Balance",
+    "DuplicateHoldError",
+    "EntriesNotKeptError",
+    "Entry",
+    "EntryKind",
+    "GpuHourPrice",
+    "LedgerError",
+    "OverspendError",
+    "PriceList",
+    "ProgramAccounts",
+    "UnknownProgramError",
+    "balances_from_entries",
+    "charge_krw",
+    "gpu_hour_price",
+]
