@@ -1,0 +1,34 @@
+"""The pure scheduling core shared by the twin and the live service.
+
+`decide(snapshot, policy)` reads a `Snapshot` (the time, a `ClusterState` and a `QueueSet`) and
+returns decisions (`Admit`, `Park`, `Reject`); whoever owns the state applies them.
+"""
+
+from aigrid.scheduler.capacity import PoolCapacity
+from aigrid.scheduler.cycle import Snapshot, decide
+from aigrid.scheduler.decisions import Admit, Decision, Park, Reject
+from aigrid.scheduler.policy import Policy, PolicyName, dominant_share
+from aigrid.scheduler.queues import PoolNeed, Queue, QueueKey, QueueSet, WakeToken
+from aigrid.scheduler.reasons import Reason, ReasonCode
+from aigrid.scheduler.state import ClusterState
+
+__all__ = [
+    "Admit",
+    "ClusterState",
+    "Decision",
+    "Park",
+    "Policy",
+    "PolicyName",
+    "PoolCapacity",
+    "PoolNeed",
+    "Queue",
+    "QueueKey",
+    "QueueSet",
+    "Reason",
+    "ReasonCode",
+    "Reject",
+    "Snapshot",
+    "WakeToken",
+    "decide",
+    "dominant_share",
+]

@@ -1,0 +1,93 @@
+"""One scheduling cycle: `decide(snapshot, policy) -> decisions`.
+
+The cycle reads a snapshot and returns decisions; it reads no clock, no random generator, no
+file and no backend. To see the effect of its own admissions while it goes, it takes GPUs on the
+snapshot's state as it admits and gives every one of them back before it returns, so the
+snapshot leaves the call as it came in (the what-if-and-undo of Kueue's snapshot).
+
+Phases:
+  1. order   — every active queue's head, in the policy's order (a heap);
+  2. filter  — static eligibility of the queue (pools it may ever use), else reject;
+  3. fit     — dynamic filters and the best-fit finalizer over the eligible pools;
+  4. admit   — take the GPUs tentatively, record the decision, put the queue back in line;
+     or park — record why the head waits and what would wake its queue;
+  5. undo    — give back everything taken in phase 4.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aigrid.model import Job, Placement
+from aigrid.scheduler.decisions import Admit, Decision, Park, Reject
+from aigrid.scheduler.placement import Refusal, choose, eligibility, take
+from aigrid.scheduler.policy import OrderKey, Policy, PolicyName, fair_key, fifo_key
+from aigrid.scheduler.queues import QueueKey, QueueSet
+from aigrid.scheduler.state import ClusterState
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one cycle sees: the time, the state of the fleet, and the pending jobs."""
+
+    now: float
+    state: ClusterState
+    queues: QueueSet
+
+
+def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
+    state = snapshot.state
+    queues = snapshot.queues.queues
+    order: Callable[[ClusterState, Job], OrderKey] = (
+        fair_key if policy.name is PolicyName.FAIR else fifo_key
+    )
+    # Only fair sharing's keys move during a cycle (shares grow as jobs are admitted).
+    rekey = policy.name is PolicyName.FAIR
+
+    decisions: list[Decision] = []
+    taken: list[tuple[str, Placement]] = []
+    held: dict[str, float] = {}
+    consumed: dict[QueueKey, int] = {}
+    heap: list[tuple[OrderKey, QueueKey]] = []
+    for key, q in snapshot.queues.active.items():
+        heap.append((order(state, q.at(0)), key))
+    heapq.heapify(heap)
+
+    try:
+        while heap:
+            stored, key = heapq.heappop(heap)
+            q = queues[key]
+            i = consumed.get(key, 0)
+            job = q.at(i)
+            if rekey:
+                current = order(state, job)
+                if current > stored:
+                    heapq.heappush(heap, (current, key))
+                    continue
+            elig = eligibility(state, key)
+            if elig.never is not None:
+                decisions.append(Reject(job, elig.never))
+                outcome_next = True
+            else:
+                budget_left = state.budget_available[job.program] - held.get(job.program, 0.0)
+                fit = choose(state, job, elig.pools, budget_left)
+                if isinstance(fit, Refusal):
+                    decisions.append(Park(key, fit.reason, tuple(fit.tokens), tuple(fit.needs)))
+                    outcome_next = False
+                else:
+                    placement = take(state, job, fit)
+                    taken.append((job.program, placement))
+                    held[job.program] = held.get(job.program, 0.0) + fit.hold
+                    decisions.append(Admit(job, placement, fit.price, fit.hold, fit.borrowed))
+                    outcome_next = True
+            if outcome_next:
+                consumed[key] = i + 1
+                if i + 1 < len(q):
+                    nxt = q.at(i + 1)
+                    heapq.heappush(heap, (order(state, nxt), key))
+    finally:
+        for program, placement in reversed(taken):
+            state.release(program, placement)
+    return decisions

@@ -1,0 +1,41 @@
+"""What the scheduler returns: decisions, applied elsewhere (by the twin or the live loop)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aigrid.model import Job, Placement
+from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
+from aigrid.scheduler.reasons import Reason
+
+
+@dataclass(frozen=True, slots=True)
+class Admit:
+    """Start `job` on `placement`, holding `hold_krw` of its program's budget."""
+
+    job: Job
+    placement: Placement
+    price_krw_per_gpu_h: float
+    hold_krw: float
+    borrowed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Park:
+    """The queue's head cannot start now; leave the queue until one of its wake tokens fires."""
+
+    key: QueueKey
+    reason: Reason
+    tokens: tuple[WakeToken, ...]
+    needs: tuple[PoolNeed, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """`job` can never start as asked (no pool or quota could ever hold it)."""
+
+    job: Job
+    reason: Reason
+
+
+Decision = Admit | Park | Reject

@@ -1,0 +1,195 @@
+"""Where a job may go and where it should go: filters, then one finalizer.
+
+Filters are static (owner, GPU model, zone: computed once per queue key and remembered) and
+dynamic (quota, budget, free capacity, site power: checked against the current state, in that
+order). Among the pools that pass every filter the finalizer takes the best fit: a pool the
+program need not borrow for, then the one whose chosen slot leaves the fewest GPUs idle, then
+the pool listed first.
+
+A job up to one node's size goes on one node (the free slot closest to its size); a larger gang
+takes whole nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aigrid.model import Job, Placement, Zone
+from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
+from aigrid.scheduler.reasons import Reason, ReasonCode
+from aigrid.scheduler.state import ClusterState
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """The pools a queue's jobs may ever use, or why there are none that could hold them."""
+
+    pools: tuple[int, ...]
+    never: Reason | None
+
+
+def eligibility(state: ClusterState, key: QueueKey) -> Eligibility:
+    cache = state.eligibility_cache
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = _eligibility(state, key)
+    return hit
+
+
+def _eligibility(state: ClusterState, key: QueueKey) -> Eligibility:
+    fleet = state.fleet
+    program = state.tenancy.programs.get(key.program)
+    if program is None:
+        return Eligibility((), Reason(ReasonCode.NO_ELIGIBLE_POOL, f"unknown program {key.program}"))
+    owners = set(program.owners)
+    pools: list[int] = []
+    for i, pool in enumerate(fleet.pools):
+        if pool.owner not in owners:
+            continue
+        if key.gpu_models and pool.gpu_model not in key.gpu_models:
+            continue
+        if key.sovereign and fleet.sites[pool.site].zone is not Zone.SOVEREIGN:
+            continue
+        if quota_ceiling(state, key.program, pool.gpu_model) <= 0:
+            continue
+        pools.append(i)
+    if not pools:
+        detail = "sovereign data needs a sovereign-zone pool" if key.sovereign else ""
+        return Eligibility((), Reason(ReasonCode.NO_ELIGIBLE_POOL, detail))
+    fitting = []
+    for i in pools:
+        pool = fleet.pools[i]
+        alloc = allocation_gpus(key.gpus, pool.gpus_per_node)
+        if alloc <= pool.gpus and alloc <= quota_ceiling(state, key.program, pool.gpu_model):
+            fitting.append(i)
+    if not fitting:
+        return Eligibility((), Reason(ReasonCode.TOO_LARGE, f"{key.gpus} GPUs"))
+    return Eligibility(tuple(fitting), None)
+
+
+def quota_ceiling(state: ClusterState, program_id: str, model: str) -> int:
+    """The most GPUs of `model` the program could ever hold: its nominal quota, or the whole
+    cohort's if it may borrow."""
+    program = state.tenancy.programs[program_id]
+    own = program.quota.get(model, 0)
+    if program.cohort is not None and program.borrowing:
+        return max(own, state.cohort_nominal[program.cohort].get(model, 0))
+    return own
+
+
+def allocation_gpus(gpus: int, gpus_per_node: int) -> int:
+    """GPUs a job holds on a pool: its own count on one node, or whole nodes for a gang."""
+    if gpus <= gpus_per_node:
+        return gpus
+    return -(-gpus // gpus_per_node) * gpus_per_node
+
+
+@dataclass(slots=True)
+class Refusal:
+    """Why no pool took a job now: the furthest reason, and every token that could change it."""
+
+    reason: Reason
+    tokens: list[WakeToken]
+    needs: list[PoolNeed]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    pool: int
+    slot: int
+    """Free count of the node to use (single node), or 0 for whole nodes."""
+    nodes: int
+    alloc: int
+    borrowed: bool
+    price: float
+    hold: float
+
+
+def choose(
+    state: ClusterState, job: Job, pools: tuple[int, ...], budget_left: float
+) -> Choice | Refusal:
+    """Run the dynamic filters over `pools` and pick the best one, or say why none fits."""
+    fleet = state.fleet
+    program = state.tenancy.programs[job.program]
+    cohort = program.cohort if program.borrowing else None
+    usage = state.usage[job.program]
+    price_fraction = program.price_fraction_for(job.tenant_class)
+    walltime_h = job.walltime_s / 3600.0
+    best: Choice | None = None
+    best_score: tuple[int, int, int] | None = None
+    worst = ReasonCode.NO_ELIGIBLE_POOL
+    tokens: list[WakeToken] = []
+    needs: list[PoolNeed] = []
+    for i in pools:
+        pool = fleet.pools[i]
+        model = pool.gpu_model
+        gpn = pool.gpus_per_node
+        gpus = job.gpus
+        single = gpus <= gpn
+        alloc = gpus if single else -(-gpus // gpn) * gpn
+        # quota
+        borrowed = False
+        if usage.get(model, 0) + alloc > program.quota.get(model, 0):
+            if cohort is None:
+                worst = max(worst, ReasonCode.QUOTA)
+                tokens.append(("quota", job.program))
+                continue
+            if (
+                state.cohort_usage[cohort].get(model, 0) + alloc
+                > state.cohort_nominal[cohort].get(model, 0)
+            ):
+                worst = max(worst, ReasonCode.BORROWING_LIMIT)
+                tokens.append(("quota", cohort))
+                continue
+            borrowed = True
+        # budget
+        price = fleet.gpu_models[model].list_price_krw_per_gpu_h * price_fraction
+        hold = alloc * walltime_h * price
+        if hold > budget_left:
+            worst = max(worst, ReasonCode.BUDGET)
+            tokens.append(("budget", job.program))
+            continue
+        # capacity
+        cap = state.capacity[i]
+        if single:
+            slot = cap.best_fit_slot(gpus)
+            if not slot:
+                worst = max(worst, ReasonCode.NO_CAPACITY)
+                needs.append(PoolNeed(i, gpus, 0))
+                continue
+            leftover = slot - gpus
+            nodes = 1
+        else:
+            nodes = alloc // gpn
+            if cap.free_nodes < nodes:
+                worst = max(worst, ReasonCode.NO_CAPACITY)
+                needs.append(PoolNeed(i, 0, nodes))
+                continue
+            slot = 0
+            leftover = cap.free_nodes - nodes
+        # power
+        if not state.power_fits(i, alloc):
+            worst = max(worst, ReasonCode.POWER_CAP)
+            tokens.append(("site", state.pool_site[i]))
+            continue
+        score = (1 if borrowed else 0, leftover, i)
+        if best_score is None or score < best_score:
+            best_score = score
+            best = Choice(i, slot, nodes, alloc, borrowed, price, hold)
+    if best is not None:
+        return best
+    return Refusal(Reason(worst), tokens, needs)
+
+
+def take(state: ClusterState, job: Job, choice: Choice) -> Placement:
+    """Take the chosen GPUs from the pool's capacity and account for them in the state."""
+    cap = state.capacity[choice.pool]
+    if choice.slot:
+        node = cap.take_slot(choice.slot, job.gpus)
+        placement = Placement(choice.pool, (node,), (job.gpus,))
+    else:
+        nodes = cap.take_whole_nodes(choice.nodes)
+        gpn = cap.gpus_per_node
+        placement = Placement(choice.pool, tuple(nodes), (gpn,) * len(nodes))
+    state.take(job.program, placement)
+    return placement

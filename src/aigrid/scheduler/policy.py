@@ -1,0 +1,75 @@
+"""Scheduling policies as values, and the orderings they impose on queues.
+
+A policy is configuration, passed in per instance (two policies can run side by side in one
+process). Orderings are pure functions of the state and a job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aigrid.model import Job
+from aigrid.scheduler.state import ClusterState
+
+
+class PolicyName(StrEnum):
+    FIFO = "fifo"
+    FAIR = "fair"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """`fifo`: one line in order of submission across all programs (the baseline).
+
+    `fair` (the default): programs within their nominal quota go before programs that would
+    borrow; among those, the program with the lowest dominant share (the largest fraction of
+    any one GPU model's nominal quota it holds) goes first; then submission order.
+
+    Both admit by the same rules (quota with borrowing in the cohort, budget, best-fit placement,
+    site power cap); they differ only in order. Neither holds back later jobs for an earlier one
+    that does not fit (reservations come with backfill).
+    """
+
+    name: PolicyName = PolicyName.FAIR
+
+    @classmethod
+    def parse(cls, name: str) -> Policy:
+        try:
+            return cls(PolicyName(name))
+        except ValueError:
+            names = ", ".join(p.value for p in PolicyName)
+            raise ValueError(f"unknown policy {name!r}; expected one of: {names}") from None
+
+
+OrderKey = tuple[float, ...]
+
+
+def fifo_key(_state: ClusterState, job: Job) -> OrderKey:
+    """Criteria in order: submission time, then job id."""
+    return (job.submit_s, job.id)
+
+
+def dominant_share(state: ClusterState, program: str) -> float:
+    """The largest fraction of any one GPU model's nominal quota that `program` holds.
+
+    A program with no nominal quota at all has an infinite share: it only ever borrows.
+    """
+    quota = state.tenancy.programs[program].quota
+    usage = state.usage[program]
+    share = 0.0
+    for model, nominal in quota.items():
+        if nominal > 0:
+            s = usage.get(model, 0) / nominal
+            if s > share:
+                share = s
+    if not quota or all(v <= 0 for v in quota.values()):
+        return float("inf")
+    return share
+
+
+def fair_key(state: ClusterState, job: Job) -> OrderKey:
+    """Criteria in order: 0 if the program is below its nominal quota on every model else 1;
+    the program's dominant share; submission time; job id."""
+    share = dominant_share(state, job.program)
+    return (0.0 if share < 1.0 else 1.0, share, job.submit_s, job.id)

@@ -1,0 +1,213 @@
+"""Pending jobs, grouped into queues keyed by everything that decides their answer.
+
+All jobs in one queue ask for the same thing (program, GPU count, GPU models, sovereignty), so
+if the head cannot start, neither can the rest: the queue is *parked* with the head's reason, and
+its jobs are not looked at again until something that could change the answer happens. What can
+change it is named by the wake tokens the scheduler gives with the park:
+
+* `("pool", i, need)`: GPUs freed in pool i; `need` is what must be free for the head to fit
+  (`("slot", g)`: one node with g free GPUs, or `("nodes", n)`: n whole free nodes), so a
+  release wakes only the queues it could actually help.
+* `("site", s)`: power freed at site s.
+* `("quota", c)`: quota freed in cohort (or lone program) c.
+* `("budget", p)`: money freed in program p.
+
+This is the queue manager shared by the twin and the live service; the scheduler only reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+from aigrid.model import Job
+from aigrid.scheduler.reasons import Reason
+
+
+class QueueKey(NamedTuple):
+    program: str
+    gpus: int
+    gpu_models: tuple[str, ...]
+    sovereign: bool
+
+    @classmethod
+    def of(cls, job: Job) -> QueueKey:
+        return cls(job.program, job.gpus, job.gpu_models, job.sovereign)
+
+
+class PoolNeed(NamedTuple):
+    """What a parked queue needs from one pool: one node with `gpus` free, or `nodes` whole
+    free nodes (exactly one of the two is non-zero)."""
+
+    pool: int
+    gpus: int
+    nodes: int
+
+
+WakeToken = tuple[str, str | int]
+
+
+class Queue:
+    """The pending jobs of one key, in submission order."""
+
+    __slots__ = ("_head", "jobs", "key", "needs", "reason", "tokens")
+
+    def __init__(self, key: QueueKey) -> None:
+        self.key = key
+        self.jobs: list[Job] = []
+        self._head = 0
+        self.reason: Reason | None = None
+        self.tokens: tuple[WakeToken, ...] = ()
+        self.needs: tuple[PoolNeed, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.jobs) - self._head
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(self.jobs[self._head :])
+
+    def at(self, i: int) -> Job:
+        return self.jobs[self._head + i]
+
+    def drop_front(self, n: int) -> None:
+        self._head += n
+        if self._head > 64 and self._head * 2 > len(self.jobs):
+            del self.jobs[: self._head]
+            self._head = 0
+
+    @property
+    def parked(self) -> bool:
+        return self.reason is not None
+
+
+class QueueSet:
+    """All pending jobs: active queues (to be looked at in the next pass) and parked ones."""
+
+    def __init__(self) -> None:
+        self.queues: dict[QueueKey, Queue] = {}
+        self.active: dict[QueueKey, Queue] = {}
+        self._by_token: dict[WakeToken, set[QueueKey]] = {}
+        # pool -> (by free-GPUs-needed on one node, by whole-nodes-needed) -> keys
+        self._slot_need: dict[int, dict[int, set[QueueKey]]] = {}
+        self._node_need: dict[int, dict[int, set[QueueKey]]] = {}
+        self.pending = 0
+
+    def __len__(self) -> int:
+        return self.pending
+
+    def push(self, job: Job) -> None:
+        key = QueueKey.of(job)
+        q = self.queues.get(key)
+        if q is None:
+            q = self.queues[key] = Queue(key)
+            self.active[key] = q
+        q.jobs.append(job)
+        self.pending += 1
+        if q.reason is not None:
+            job.pending_reason = q.reason.message
+
+    def jobs(self) -> Iterable[Job]:
+        for q in self.queues.values():
+            yield from q
+
+    # -- what the applier does with the scheduler's answers ----------------------------------
+
+    def consume(self, key: QueueKey, n: int) -> None:
+        """The first `n` jobs of a queue left it (admitted or rejected)."""
+        q = self.queues[key]
+        q.drop_front(n)
+        self.pending -= n
+        if not len(q):
+            self._unpark(q)
+            del self.queues[key]
+            self.active.pop(key, None)
+
+    def remove(self, job: Job) -> None:
+        """Take one job out wherever it sits (a cancel)."""
+        key = QueueKey.of(job)
+        q = self.queues[key]
+        idx = q.jobs.index(job, q._head)  # noqa: SLF001 - our own structure
+        del q.jobs[idx]
+        self.pending -= 1
+        if not len(q):
+            self._unpark(q)
+            del self.queues[key]
+            self.active.pop(key, None)
+        elif idx == q._head:  # noqa: SLF001
+            # A new head may have a different answer (it cannot, same key; but keep it honest).
+            self._activate(q)
+
+    def park(
+        self,
+        key: QueueKey,
+        reason: Reason,
+        tokens: Iterable[WakeToken],
+        needs: Iterable[PoolNeed] = (),
+    ) -> None:
+        q = self.queues[key]
+        self._unpark(q)
+        self.active.pop(key, None)
+        q.reason = reason
+        q.tokens = tuple(tokens)
+        q.needs = tuple(needs)
+        for t in q.tokens:
+            self._by_token.setdefault(t, set()).add(key)
+        for need in q.needs:
+            if need.nodes:
+                self._node_need.setdefault(need.pool, {}).setdefault(need.nodes, set()).add(key)
+            else:
+                self._slot_need.setdefault(need.pool, {}).setdefault(need.gpus, set()).add(key)
+        message = reason.message
+        for job in q:
+            job.pending_reason = message
+
+    # -- events that may change answers -------------------------------------------------------
+
+    def wake(self, token: WakeToken) -> int:
+        """Activate every queue parked on `token`. Returns how many were woken."""
+        keys = self._by_token.get(token)
+        if not keys:
+            return 0
+        woken = list(keys)
+        for key in woken:
+            self._activate(self.queues[key])
+        return len(woken)
+
+    def wake_pool(self, pool: int, largest_free: int, free_nodes: int) -> int:
+        """GPUs were freed in `pool`: activate the queues whose need there is now met."""
+        woken: list[QueueKey] = []
+        slots = self._slot_need.get(pool)
+        if slots:
+            for gpus, keys in slots.items():
+                if gpus <= largest_free and keys:
+                    woken.extend(keys)
+        nodes = self._node_need.get(pool)
+        if nodes:
+            for n, keys in nodes.items():
+                if n <= free_nodes and keys:
+                    woken.extend(keys)
+        for key in woken:
+            q = self.queues.get(key)
+            if q is not None and q.reason is not None:
+                self._activate(q)
+        return len(woken)
+
+    def _activate(self, q: Queue) -> None:
+        self._unpark(q)
+        self.active[q.key] = q
+
+    def _unpark(self, q: Queue) -> None:
+        if q.reason is None:
+            return
+        for t in q.tokens:
+            keys = self._by_token.get(t)
+            if keys is not None:
+                keys.discard(q.key)
+        for need in q.needs:
+            table = self._node_need if need.nodes else self._slot_need
+            keys = table[need.pool].get(need.nodes or need.gpus)
+            if keys is not None:
+                keys.discard(q.key)
+        q.reason = None
+        q.tokens = ()
+        q.needs = ()

@@ -1,0 +1,53 @@
+"""Why a job waits or is refused, in words a user understands.
+
+A reason has a stable `code` (for metrics, the API and tests) and a `message` (for people). The
+codes are ordered by how far a job got through the checks; when several pools refuse a job for
+different reasons, the one that got furthest is the one worth telling (Kueue's flavor assigner
+does the same with its fit modes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ReasonCode(IntEnum):
+    """Ordered: a higher code means the job passed more checks before it was stopped."""
+
+    NO_ELIGIBLE_POOL = 0
+    TOO_LARGE = 1
+    QUOTA = 2
+    BORROWING_LIMIT = 3
+    BUDGET = 4
+    NO_CAPACITY = 5
+    POWER_CAP = 6
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower()
+
+
+_TEXT = {
+    ReasonCode.NO_ELIGIBLE_POOL: "no pool it may use has the GPU model, owner and zone it needs",
+    ReasonCode.TOO_LARGE: "larger than any pool it may use, or than its program's quota",
+    ReasonCode.QUOTA: "its program's quota for this GPU model is in use",
+    ReasonCode.BORROWING_LIMIT: "its program's quota is in use and the cohort has no idle quota",
+    ReasonCode.BUDGET: "its program's budget cannot cover the job's walltime at its price",
+    ReasonCode.NO_CAPACITY: "waiting for free GPUs in the pools it may use",
+    ReasonCode.POWER_CAP: "the site's grid connection cannot take the extra power",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: ReasonCode
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        base = _TEXT[self.code]
+        return f"{base} ({self.detail})" if self.detail else base
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,101 @@
+"""What the scheduler reads about the world: free capacity, site power, quota use and budgets.
+
+Its owner (the twin's world, or the live control loop) keeps it up to date incrementally through
+`allocate` and `release`; the scheduler reads it, and may try an allocation and undo it, but
+leaves it as it found it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from aigrid.model import Fleet, Placement, Tenancy
+from aigrid.scheduler.capacity import PoolCapacity
+
+
+class ClusterState:
+    def __init__(self, fleet: Fleet, tenancy: Tenancy) -> None:
+        self.fleet = fleet
+        self.tenancy = tenancy
+        self.capacity = [PoolCapacity(p.nodes, p.gpus_per_node) for p in fleet.pools]
+        self.site_ids: list[str] = list(fleet.sites)
+        site_index = {s: i for i, s in enumerate(self.site_ids)}
+        self.pool_site = [site_index[p.site] for p in fleet.pools]
+        self.pool_model = [p.gpu_model for p in fleet.pools]
+        self.site_pools: list[list[int]] = [[] for _ in self.site_ids]
+        for i, s in enumerate(self.pool_site):
+            self.site_pools[s].append(i)
+        self.site_cap_mw = [fleet.sites[s].grid_cap_mw for s in self.site_ids]
+        self._site_idle_mw = [fleet.site_power_mw(s, busy=False) for s in self.site_ids]
+        self.pool_extra_mw_per_gpu = [
+            (fleet.gpu_models[p.gpu_model].busy_w - fleet.gpu_models[p.gpu_model].idle_w)
+            * fleet.sites[p.site].pue
+            / 1e6
+            for p in fleet.pools
+        ]
+        self.busy_gpus = [0] * len(fleet.pools)
+        self.site_mw = list(self._site_idle_mw)
+        self.usage: dict[str, defaultdict[str, int]] = {
+            pid: defaultdict(int) for pid in tenancy.programs
+        }
+        self.cohort_usage: dict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.cohort_nominal: dict[str, defaultdict[str, int]] = defaultdict(
+            lambda: defaultdict(int)
+        )
+        for prog in tenancy.programs.values():
+            if prog.cohort is not None:
+                for model, gpus in prog.quota.items():
+                    self.cohort_nominal[prog.cohort][model] += gpus
+        self.eligibility_cache: dict[Any, Any] = {}
+        """Static eligibility per queue key, filled by the placement filters (a pure memo)."""
+        self.budget_available: dict[str, float] = {
+            pid: p.budget_krw for pid, p in tenancy.programs.items()
+        }
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def added_mw(self, pool: int, gpus: int) -> float:
+        return gpus * self.pool_extra_mw_per_gpu[pool]
+
+    def power_fits(self, pool: int, gpus: int) -> bool:
+        site = self.pool_site[pool]
+        return self.site_mw[site] + self.added_mw(pool, gpus) <= self.site_cap_mw[site] + 1e-9
+
+    # -- changing ----------------------------------------------------------------------------
+
+    def _recompute_site(self, site: int) -> None:
+        mw = self._site_idle_mw[site]
+        for p in self.site_pools[site]:
+            mw += self.busy_gpus[p] * self.pool_extra_mw_per_gpu[p]
+        self.site_mw[site] = mw
+
+    def charge_quota(self, program: str, model: str, gpus: int) -> None:
+        self.usage[program][model] += gpus
+        cohort = self.tenancy.programs[program].cohort
+        if cohort is not None:
+            self.cohort_usage[cohort][model] += gpus
+
+    def allocate(self, program: str, placement: Placement) -> None:
+        """Take the placement's GPUs, quota and power. The nodes must be free as named."""
+        cap = self.capacity[placement.pool]
+        for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
+            cap.take_from(node, gpus)
+        self._account(program, placement, +1)
+
+    def take(self, program: str, placement: Placement) -> None:
+        """Account for GPUs already taken from `capacity` by the placement search."""
+        self._account(program, placement, +1)
+
+    def release(self, program: str, placement: Placement) -> None:
+        cap = self.capacity[placement.pool]
+        for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
+            cap.give_back(node, gpus)
+        self._account(program, placement, -1)
+
+    def _account(self, program: str, placement: Placement, sign: int) -> None:
+        gpus = placement.gpus
+        pool = placement.pool
+        self.busy_gpus[pool] += sign * gpus
+        self._recompute_site(self.pool_site[pool])
+        self.charge_quota(program, self.pool_model[pool], sign * gpus)

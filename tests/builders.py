@@ -1,0 +1,132 @@
+"""Builders for domain values in tests: small fleets, programs and jobs with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+
+from aigrid.model import (
+    Carbon,
+    Fleet,
+    GpuModel,
+    Job,
+    JobClass,
+    LoadPeriod,
+    Owner,
+    Pool,
+    Program,
+    Scenario,
+    Season,
+    Site,
+    Tariff,
+    Tenancy,
+    TenantClass,
+    Zone,
+)
+
+H100 = GpuModel("H100", 80, busy_w=700, idle_w=100, host_w=600, list_price_krw_per_gpu_h=4500)
+B200 = GpuModel("B200", 180, busy_w=1000, idle_w=150, host_w=800, list_price_krw_per_gpu_h=9000)
+
+_ids = itertools.count()
+
+
+def pool(
+    id: str,
+    *,
+    site: str = "s1",
+    model: str = "H100",
+    gpn: int = 8,
+    nodes: int = 4,
+    owner: str = "gov",
+    nvlink: int | None = None,
+) -> Pool:
+    return Pool(id, site, model, gpn, nodes, nvlink or gpn, owner)
+
+
+def site(id: str, *, cap_mw: float = 100.0, pue: float = 1.0, zone: Zone = Zone.SOVEREIGN) -> Site:
+    return Site(id, "capital", cap_mw, pue, zone, "flat")
+
+
+def fleet(
+    pools: Iterable[Pool],
+    *,
+    sites: Iterable[Site] | None = None,
+    owners: Iterable[str] = ("gov",),
+) -> Fleet:
+    pools = tuple(pools)
+    site_list = list(sites) if sites is not None else [site(s) for s in sorted({p.site for p in pools})]
+    return Fleet(
+        gpu_models={"H100": H100, "B200": B200},
+        owners={o: Owner(o, o) for o in owners},
+        sites={s.id: s for s in site_list},
+        pools=pools,
+    )
+
+
+def program(
+    id: str,
+    quota: Mapping[str, int],
+    *,
+    owners: tuple[str, ...] = ("gov",),
+    cohort: str | None = None,
+    budget: float = 1e15,
+    borrowing: bool = True,
+    price_fraction: Mapping[TenantClass, float] | None = None,
+) -> Program:
+    return Program(
+        id, id, budget, dict(quota), owners, cohort, dict(price_fraction or {}), borrowing
+    )
+
+
+def tenancy(*programs: Program) -> Tenancy:
+    return Tenancy({p.id: p for p in programs})
+
+
+def job(
+    gpus: int,
+    *,
+    program: str = "p1",
+    submit: float = 0.0,
+    runtime: float = 3600.0,
+    walltime: float | None = None,
+    models: tuple[str, ...] = (),
+    sovereign: bool = False,
+    tenant_class: TenantClass = TenantClass.UNIVERSITY,
+    job_class: JobClass = JobClass.TRAINING,
+    id: int | None = None,
+) -> Job:
+    return Job(
+        id=next(_ids) if id is None else id,
+        org="org",
+        program=program,
+        tenant_class=tenant_class,
+        job_class=job_class,
+        gpus=gpus,
+        walltime_s=walltime if walltime is not None else runtime * 2,
+        submit_s=submit,
+        runtime_s=runtime,
+        gpu_models=models,
+        sovereign=sovereign,
+    )
+
+
+FLAT_TARIFF = Tariff(
+    id="flat",
+    energy_krw_per_kwh={s: dict.fromkeys(LoadPeriod, 100.0) for s in Season},
+    period_by_hour={s: (LoadPeriod.MID,) * 24 for s in Season},
+    month_season=(Season.WINTER,) * 12,
+    adders_krw_per_kwh={},
+)
+
+
+def scenario(f: Fleet, t: Tenancy, *, name: str = "test") -> Scenario:
+    return Scenario(
+        name=name,
+        description="test scenario",
+        as_of="2026",
+        fleet=f,
+        tenancy=t,
+        demand=(),
+        tariffs={"flat": FLAT_TARIFF},
+        carbon=Carbon(400.0),
+    )

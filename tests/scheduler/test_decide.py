@@ -1,0 +1,244 @@
+"""Table-driven cases for one scheduling cycle: each names a rule and what it must decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from aigrid.model import Fleet, Job, Placement, Tenancy, TenantClass, Zone
+from aigrid.scheduler import (
+    Admit,
+    ClusterState,
+    Park,
+    Policy,
+    PolicyName,
+    QueueSet,
+    ReasonCode,
+    Reject,
+    Snapshot,
+    decide,
+)
+from tests.builders import fleet, job, pool, program, site, tenancy
+
+
+@dataclass
+class Case:
+    name: str
+    fleet: Fleet
+    tenancy: Tenancy
+    pending: list[Job]
+    running: list[tuple[str, Placement]] = field(default_factory=list)
+    policy: PolicyName = PolicyName.FAIR
+    want_admitted: list[int] = field(default_factory=list)
+    """Job ids admitted, in decision order."""
+    want_parked: dict[int, ReasonCode] = field(default_factory=dict)
+    """Head job id of each parked queue, with its reason."""
+    want_rejected: dict[int, ReasonCode] = field(default_factory=dict)
+    want_nodes: dict[int, tuple[int, tuple[int, ...]]] = field(default_factory=dict)
+    """Job id -> (pool, nodes) for admitted jobs whose placement matters."""
+    want_borrowed: list[int] = field(default_factory=list)
+
+
+ONE_POOL = fleet([pool("a", nodes=2)])
+P1 = tenancy(program("p1", {"H100": 16}))
+
+CASES = [
+    Case(
+        "fits on one node",
+        ONE_POOL,
+        P1,
+        [job(4, id=1)],
+        want_admitted=[1],
+        want_nodes={1: (0, (0,))},
+    ),
+    Case(
+        "best fit takes the node with the fewest free GPUs that suffice",
+        ONE_POOL,
+        P1,
+        [job(2, id=1)],
+        running=[("p1", Placement(0, (1,), (5,)))],
+        want_admitted=[1],
+        want_nodes={1: (0, (1,))},
+    ),
+    Case(
+        "a gang larger than a node takes whole nodes",
+        fleet([pool("a", nodes=3)]),
+        tenancy(program("p1", {"H100": 24})),
+        [job(16, id=1)],
+        running=[("p1", Placement(0, (0,), (1,)))],
+        want_admitted=[1],
+        want_nodes={1: (0, (1, 2))},
+    ),
+    Case(
+        "a gang waits when whole nodes are missing, though GPUs are free",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 32})),
+        [job(16, id=1)],
+        running=[("p1", Placement(0, (0,), (1,)))],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+    ),
+    Case(
+        "quota exhausted without a cohort",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 8})),
+        [job(4, id=1), job(8, id=2)],
+        running=[("p1", Placement(0, (0,), (6,)))],
+        want_parked={1: ReasonCode.QUOTA, 2: ReasonCode.QUOTA},
+    ),
+    Case(
+        "borrowing idle quota of the cohort",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+        [job(12, id=1)],
+        want_admitted=[1],
+        want_borrowed=[1],
+    ),
+    Case(
+        "borrowing limit when the cohort has no idle quota",
+        fleet([pool("a", nodes=4)]),
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+        [job(8, id=1)],
+        running=[("p1", Placement(0, (0,), (8,))), ("p2", Placement(0, (1,), (8,)))],
+        want_parked={1: ReasonCode.BORROWING_LIMIT},
+    ),
+    Case(
+        "a program that may not borrow stays within its quota",
+        ONE_POOL,
+        tenancy(
+            program("p1", {"H100": 8}, cohort="c", borrowing=False),
+            program("p2", {"H100": 8}, cohort="c"),
+        ),
+        [job(12, id=1)],
+        want_rejected={1: ReasonCode.TOO_LARGE},
+    ),
+    Case(
+        "site power cap",
+        fleet([pool("a", nodes=2)], sites=[site("s1", cap_mw=0.0117)]),
+        P1,
+        # idle: 16 GPUs x 700 W = 11.2 kW; each busy GPU adds 600 W: 0.5 kW of room = 0 GPUs
+        [job(1, id=1)],
+        want_parked={1: ReasonCode.POWER_CAP},
+    ),
+    Case(
+        "budget cannot cover the walltime",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 16}, budget=4500.0 * 2 * 1.5)),
+        # 2 GPUs x 2 h walltime x 4,500 KRW = 18,000 > 13,500
+        [job(2, runtime=3600, walltime=7200, id=1)],
+        want_parked={1: ReasonCode.BUDGET},
+    ),
+    Case(
+        "free academic access is not stopped by a zero budget",
+        ONE_POOL,
+        tenancy(
+            program("p1", {"H100": 16}, budget=0.0, price_fraction={TenantClass.UNIVERSITY: 0.0})
+        ),
+        [job(2, id=1)],
+        want_admitted=[1],
+    ),
+    Case(
+        "sovereign data never goes to a commercial-zone pool",
+        fleet([pool("a")], sites=[site("s1", zone=Zone.COMMERCIAL)]),
+        P1,
+        [job(1, sovereign=True, id=1)],
+        want_rejected={1: ReasonCode.NO_ELIGIBLE_POOL},
+    ),
+    Case(
+        "larger than any pool it may use",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 64})),
+        [job(32, id=1), job(1, id=2)],
+        want_rejected={1: ReasonCode.TOO_LARGE},
+        want_admitted=[2],
+    ),
+    Case(
+        "a job that names a GPU model gets that model",
+        fleet([pool("h", model="H100"), pool("b", model="B200")]),
+        tenancy(program("p1", {"H100": 32, "B200": 32})),
+        [job(8, models=("B200",), id=1)],
+        want_admitted=[1],
+        want_nodes={1: (1, (0,))},
+    ),
+    Case(
+        "a pool the program need not borrow for is preferred",
+        fleet([pool("h", model="H100"), pool("b", model="B200")]),
+        tenancy(
+            program("p1", {"B200": 8}, cohort="c"),
+            program("p2", {"H100": 32}, cohort="c"),
+        ),
+        [job(8, id=1)],
+        want_admitted=[1],
+        want_nodes={1: (1, (0,))},
+    ),
+    Case(
+        "fifo serves in submission order across programs",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+        [
+            job(8, program="p1", submit=0, id=1),
+            job(8, program="p1", submit=1, id=2),
+            job(8, program="p2", submit=2, id=3),
+        ],
+        policy=PolicyName.FIFO,
+        want_admitted=[1, 2],
+        want_parked={3: ReasonCode.NO_CAPACITY},
+        want_borrowed=[2],
+    ),
+    Case(
+        "fair serves the program within its quota before the one that would borrow",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+        [
+            job(8, program="p1", submit=0, id=1),
+            job(8, program="p1", submit=1, id=2),
+            job(8, program="p2", submit=2, id=3),
+        ],
+        want_admitted=[1, 3],
+        want_parked={2: ReasonCode.BORROWING_LIMIT},
+    ),
+]
+
+
+def _snapshot(case: Case) -> Snapshot:
+    state = ClusterState(case.fleet, case.tenancy)
+    for prog, placement in case.running:
+        state.allocate(prog, placement)
+    queues = QueueSet()
+    for j in sorted(case.pending, key=lambda j: (j.submit_s, j.id)):
+        queues.push(j)
+    return Snapshot(0.0, state, queues)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_decide(case: Case) -> None:
+    snap = _snapshot(case)
+    decisions = decide(snap, Policy(case.policy))
+    admitted = [d.job.id for d in decisions if isinstance(d, Admit)]
+    rejected = {d.job.id: d.reason.code for d in decisions if isinstance(d, Reject)}
+    done = set(admitted) | set(rejected)
+    parked = {
+        next(j.id for j in snap.queues.queues[d.key] if j.id not in done): d.reason.code
+        for d in decisions
+        if isinstance(d, Park)
+    }
+    assert admitted == case.want_admitted
+    assert parked == case.want_parked
+    assert rejected == case.want_rejected
+    by_id = {d.job.id: d for d in decisions if isinstance(d, Admit)}
+    for jid, (want_pool, want_nodes) in case.want_nodes.items():
+        assert (by_id[jid].placement.pool, by_id[jid].placement.nodes) == (want_pool, want_nodes)
+    assert [j for j, d in by_id.items() if d.borrowed] == case.want_borrowed
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_decide_leaves_the_snapshot_as_it_found_it(case: Case) -> None:
+    snap = _snapshot(case)
+    free_before = [list(c.free) for c in snap.state.capacity]
+    usage_before = {p: {m: v for m, v in u.items() if v} for p, u in snap.state.usage.items()}
+    mw_before = list(snap.state.site_mw)
+    first = decide(snap, Policy(case.policy))
+    assert [list(c.free) for c in snap.state.capacity] == free_before
+    assert {p: {m: v for m, v in u.items() if v} for p, u in snap.state.usage.items()} == usage_before
+    assert snap.state.site_mw == pytest.approx(mw_before)
+    assert decide(snap, Policy(case.policy)) == first
