@@ -1,0 +1,170 @@
+"""The figures of a twin run, as one JSON-ready dict (`summary.json`).
+
+Waits count every submitted job: a job still waiting at the end counts with the wait it has so
+far, a lower bound, so that a class whose jobs never start shows up as waiting long rather than
+vanishing from the statistics. Utilization is busy GPU-hours over available GPU-hours, from time
+0 (an empty fleet) to the end of the horizon.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from aigrid.model import JobClass, JobState, TenantClass
+from aigrid.twin.run import TwinRun
+
+SCHEMA_VERSION = 1
+
+
+def _r(x: float, nd: int = 4) -> float:
+    return float(round(float(x), nd))
+
+
+def _quantiles(values: list[float]) -> dict[str, float | int]:
+    if not values:
+        return {"jobs": 0, "p50": 0.0, "p95": 0.0, "mean": 0.0}
+    a = np.asarray(values, dtype=np.float64)
+    return {
+        "jobs": len(values),
+        "p50": _r(np.percentile(a, 50)),
+        "p95": _r(np.percentile(a, 95)),
+        "mean": _r(a.mean()),
+    }
+
+
+def summarize(run: TwinRun) -> dict[str, Any]:
+    world = run.world
+    scenario = run.scenario
+    fleet = scenario.fleet
+    horizon = world.horizon_s
+    hours = horizon / 3600.0
+    pools = fleet.pools
+
+    counts: dict[str, int] = defaultdict(int)
+    wait_by_class: dict[str, list[float]] = {c.value: [] for c in TenantClass}
+    still_waiting: dict[str, int] = dict.fromkeys(wait_by_class, 0)
+    public_inference_wait: list[float] = []
+    served_by_class: dict[str, float] = dict.fromkeys(wait_by_class, 0.0)
+    demand_by_class: dict[str, float] = dict.fromkeys(wait_by_class, 0.0)
+    busy_by_owner: dict[str, float] = dict.fromkeys(fleet.owners, 0.0)
+    gpu_h_by_program: dict[str, float] = dict.fromkeys(scenario.tenancy.programs, 0.0)
+    reasons: dict[str, int] = defaultdict(int)
+
+    for job in world.jobs:
+        counts[job.state.value] += 1
+        cls = job.tenant_class.value
+        runtime = job.runtime_s if job.runtime_s is not None else job.walltime_s
+        demand_by_class[cls] += job.gpus * min(runtime, job.walltime_s) / 3600.0
+        if job.first_start_s is None:
+            wait_h = (horizon - job.submit_s) / 3600.0
+            if job.state is JobState.PENDING:
+                still_waiting[cls] += 1
+                reasons[job.pending_reason or "not yet considered"] += 1
+        else:
+            wait_h = (job.first_start_s - job.submit_s) / 3600.0
+        if job.state is not JobState.REJECTED:
+            wait_by_class[cls].append(wait_h)
+            if job.tenant_class is TenantClass.PUBLIC and job.job_class is JobClass.INFERENCE:
+                public_inference_wait.append(wait_h)
+        if job.start_s is not None and job.placement is not None:
+            end = job.end_s if job.end_s is not None else horizon
+            busy_h = job.placement.gpus * (min(end, horizon) - job.start_s) / 3600.0
+            served_by_class[cls] += busy_h
+            busy_by_owner[pools[job.placement.pool].owner] += busy_h
+            gpu_h_by_program[job.program] += busy_h
+
+    owner_gpus = fleet.gpus_by_owner()
+    total_busy = sum(busy_by_owner.values())
+    total_served = sum(served_by_class.values()) or 1.0
+    total_demand = sum(demand_by_class.values()) or 1.0
+
+    meters = world.meters
+    site_ids = meters.site_ids
+    sites = fleet.sites
+
+    budget: dict[str, Any] = {}
+    for pid, prog in scenario.tenancy.programs.items():
+        quota_h = prog.quota_gpus * hours
+        used_h = gpu_h_by_program[pid]
+        idle_h = max(0.0, quota_h - used_h)
+        list_prices = [fleet.gpu_models[m].list_price_krw_per_gpu_h for m in prog.quota]
+        mean_list = float(np.mean(list_prices)) if list_prices else 0.0
+        budget[pid] = {
+            "granted_krw": _r(prog.budget_krw, 0),
+            "spent_krw": _r(world.accounts.spent(pid), 0),
+            "held_krw": _r(world.accounts.held(pid), 0),
+            "gpu_hours": _r(used_h, 1),
+            "quota_gpu_hours": _r(quota_h, 1),
+            "idle_funded_gpu_hours": _r(idle_h, 1),
+            "idle_funded_krw_at_list": _r(idle_h * mean_list, 0),
+        }
+
+    return {
+        "schema": SCHEMA_VERSION,
+        "scenario": scenario.name,
+        "as_of": scenario.as_of,
+        "seed": run.seed,
+        "policy": run.policy.name.value,
+        "sim_days": run.days,
+        "fleet": {
+            "gpus": fleet.gpus,
+            "nodes": fleet.nodes,
+            "sites": len(fleet.sites),
+            "pools": len(pools),
+            "gpus_by_owner": owner_gpus,
+        },
+        "jobs": {
+            "submitted": len(world.jobs),
+            "started": sum(1 for j in world.jobs if j.first_start_s is not None),
+            "completed": counts[JobState.COMPLETED.value],
+            "timed_out": counts[JobState.TIMED_OUT.value],
+            "rejected": counts[JobState.REJECTED.value],
+            "running_at_end": counts[JobState.RUNNING.value],
+            "pending_at_end": counts[JobState.PENDING.value],
+            "pending_at_end_by_reason": dict(sorted(reasons.items())),
+        },
+        "utilization": {
+            "fleet": _r(total_busy / (fleet.gpus * hours)),
+            "by_owner": {
+                o: _r(busy_by_owner[o] / (owner_gpus[o] * hours)) if owner_gpus[o] else 0.0
+                for o in fleet.owners
+            },
+        },
+        "wait_hours": {
+            "by_tenant_class": {
+                c: {**_quantiles(v), "still_waiting": still_waiting[c]}
+                for c, v in wait_by_class.items()
+            },
+            "public_inference": _quantiles(public_inference_wait),
+        },
+        "gpu_hours": {
+            "by_tenant_class": {
+                c: {
+                    "served": _r(served_by_class[c], 1),
+                    "demanded": _r(demand_by_class[c], 1),
+                    "share_served": _r(served_by_class[c] / total_served),
+                    "share_demanded": _r(demand_by_class[c] / total_demand),
+                }
+                for c in wait_by_class
+            },
+        },
+        "energy": {
+            "mwh": _r(sum(meters.mwh), 2),
+            "cost_krw": _r(sum(meters.krw), 0),
+            "tco2": _r(sum(meters.tco2), 2),
+            "peak_mw_by_site": {s: _r(meters.peak_mw[i], 3) for i, s in enumerate(site_ids)},
+            "cap_mw_by_site": {s: _r(sites[s].grid_cap_mw, 3) for s in site_ids},
+            "mwh_by_site": {s: _r(meters.mwh[i], 2) for i, s in enumerate(site_ids)},
+        },
+        "budget": {"by_program": budget},
+        "runtime": {
+            "wall_seconds": _r(run.wall_seconds, 3),
+            "generate_seconds": _r(run.generate_seconds, 3),
+            "events": world.engine.events,
+            "passes": world.passes,
+            "events_per_second": _r(world.engine.events / max(run.wall_seconds, 1e-9), 0),
+        },
+    }

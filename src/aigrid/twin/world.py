@@ -1,0 +1,214 @@
+"""The twin's world: jobs arriving and ending on the event engine, and the scheduler's decisions
+applied to the fleet's state.
+
+The world owns the `ClusterState` and the `QueueSet`. At every instant at which something
+changed (an arrival joined an active queue, or an ending job freed something a parked queue was
+waiting for), it schedules exactly one scheduling pass, which runs after every other event of
+that instant. The pass hands a snapshot to `decide` and applies what comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from aigrid.ledger import ProgramAccounts
+from aigrid.model import Job, JobState, Scenario
+from aigrid.scheduler import (
+    Admit,
+    ClusterState,
+    Park,
+    Policy,
+    QueueKey,
+    QueueSet,
+    Reject,
+    Snapshot,
+    decide,
+)
+from aigrid.twin.engine import EventEngine
+from aigrid.twin.meters import SiteMeters
+
+# Event priorities within one instant: endings free capacity before arrivals are queued; the
+# scheduling pass runs after both; the sampler reads the state the pass left.
+_PRIO_END = 0
+_PRIO_ARRIVAL = 1
+_PRIO_PASS = 8
+_PRIO_SAMPLE = 9
+
+SAMPLE_EVERY_S = 3600.0
+
+
+@dataclass(slots=True)
+class Samples:
+    """The fleet sampled on the hour: for the report's time series."""
+
+    t: list[float] = field(default_factory=list)
+    busy_by_owner: dict[str, list[int]] = field(default_factory=dict)
+    mw_by_site: dict[str, list[float]] = field(default_factory=dict)
+    pending: list[int] = field(default_factory=list)
+    running: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Charges:
+    price: float
+    hold: float
+    alloc: int
+    borrowed: bool
+
+
+class World:
+    def __init__(
+        self,
+        scenario: Scenario,
+        jobs: Sequence[Job],
+        policy: Policy,
+        horizon_s: float,
+        *,
+        log_events: bool = False,
+        on_progress: Callable[[float, int], None] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.jobs = jobs
+        self.policy = policy
+        self.horizon_s = horizon_s
+        self.state = ClusterState(scenario.fleet, scenario.tenancy)
+        self.queues = QueueSet()
+        self.accounts = ProgramAccounts(
+            {pid: p.budget_krw for pid, p in scenario.tenancy.programs.items()}
+        )
+        self.meters = SiteMeters(scenario, self.state, horizon_s)
+        self.engine = EventEngine(log=log_events)
+        self.charges: dict[int, Charges] = {}
+        self.running = 0
+        self.passes = 0
+        self.samples = Samples(
+            busy_by_owner={o: [] for o in scenario.fleet.owners},
+            mw_by_site={s: [] for s in scenario.fleet.sites},
+        )
+        self._pool_owner = [p.owner for p in scenario.fleet.pools]
+        self._next_arrival = 0
+        self._pass_pending = False
+        self._on_progress = on_progress
+        e = self.engine
+        self.ARRIVAL = e.register(self._on_arrival)
+        self.END = e.register(self._on_end)
+        self.PASS = e.register(self._on_pass)
+        self.SAMPLE = e.register(self._on_sample)
+
+    # -- running --------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        if self.jobs:
+            self.engine.schedule(self.jobs[0].submit_s, self.ARRIVAL, None, _PRIO_ARRIVAL)
+        self.engine.schedule(0.0, self.SAMPLE, None, _PRIO_SAMPLE)
+        self.engine.run(until=self.horizon_s)
+        self.meters.finish(self.horizon_s)
+
+    # -- event handlers ---------------------------------------------------------------------------
+
+    def _on_arrival(self, t: float, _payload: object) -> None:
+        jobs = self.jobs
+        i = self._next_arrival
+        n = len(jobs)
+        queues = self.queues
+        # Every job submitted at this instant joins in one go.
+        while i < n and jobs[i].submit_s == t:
+            job = jobs[i]
+            queues.push(job)
+            if QueueKey.of(job) in queues.active:
+                self._request_pass(t)
+            i += 1
+        self._next_arrival = i
+        if i < n and jobs[i].submit_s <= self.horizon_s:
+            self.engine.schedule(jobs[i].submit_s, self.ARRIVAL, None, _PRIO_ARRIVAL)
+
+    def _on_end(self, t: float, job: Job) -> None:
+        placement = job.placement
+        assert placement is not None
+        state = self.state
+        runtime = job.runtime_s if job.runtime_s is not None else job.walltime_s
+        job.transition(JobState.COMPLETED if runtime <= job.walltime_s else JobState.TIMED_OUT, t)
+        state.release(job.program, placement)
+        self.running -= 1
+        charge = self.charges.pop(job.id)
+        start = job.start_s if job.start_s is not None else t
+        actual = charge.alloc * (t - start) / 3600.0 * charge.price
+        self.accounts.settle(job.id, actual)
+        state.budget_available[job.program] = self.accounts.available(job.program)
+        self.meters.update(state.pool_site[placement.pool], t)
+        self._wake_after_release(t, job, placement.pool)
+
+    def _wake_after_release(self, t: float, job: Job, pool: int) -> None:
+        queues = self.queues
+        cap = self.state.capacity[pool]
+        woken = queues.wake_pool(pool, cap.largest_free(), cap.free_nodes)
+        woken += queues.wake(("site", self.state.pool_site[pool]))
+        woken += queues.wake(("quota", job.program))
+        cohort = self.scenario.tenancy.programs[job.program].cohort
+        if cohort is not None:
+            woken += queues.wake(("quota", cohort))
+        woken += queues.wake(("budget", job.program))
+        if woken:
+            self._request_pass(t)
+
+    def _request_pass(self, t: float) -> None:
+        if not self._pass_pending:
+            self._pass_pending = True
+            self.engine.schedule(t, self.PASS, None, _PRIO_PASS)
+
+    def _on_pass(self, t: float, _payload: object) -> None:
+        self._pass_pending = False
+        if not self.queues.active:
+            return
+        self.passes += 1
+        decisions = decide(Snapshot(t, self.state, self.queues), self.policy)
+        self.apply(t, decisions)
+
+    def apply(self, t: float, decisions: Sequence[Admit | Park | Reject]) -> None:
+        """Apply one cycle's decisions, in order, to the world."""
+        state = self.state
+        queues = self.queues
+        touched_sites: set[int] = set()
+        for d in decisions:
+            if isinstance(d, Admit):
+                job = d.job
+                queues.consume(QueueKey.of(job), 1)
+                state.allocate(job.program, d.placement)
+                job.transition(JobState.RUNNING, t)
+                job.placement = d.placement
+                if not self.accounts.hold(job.id, job.program, d.hold_krw):
+                    raise RuntimeError(f"job {job.id}: admitted without budget to hold")
+                state.budget_available[job.program] = self.accounts.available(job.program)
+                self.charges[job.id] = Charges(
+                    d.price_krw_per_gpu_h, d.hold_krw, d.placement.gpus, d.borrowed
+                )
+                runtime = job.runtime_s if job.runtime_s is not None else job.walltime_s
+                self.engine.schedule(t + min(runtime, job.walltime_s), self.END, job, _PRIO_END)
+                self.running += 1
+                touched_sites.add(state.pool_site[d.placement.pool])
+            elif isinstance(d, Park):
+                queues.park(d.key, d.reason, d.tokens, d.needs)
+            else:
+                queues.consume(QueueKey.of(d.job), 1)
+                d.job.pending_reason = d.reason.message
+                d.job.transition(JobState.REJECTED, t)
+        for site in sorted(touched_sites):
+            self.meters.update(site, t)
+
+    def _on_sample(self, t: float, _payload: object) -> None:
+        s = self.samples
+        s.t.append(t)
+        busy: dict[str, int] = dict.fromkeys(s.busy_by_owner, 0)
+        for pool, gpus in enumerate(self.state.busy_gpus):
+            busy[self._pool_owner[pool]] += gpus
+        for owner, series in s.busy_by_owner.items():
+            series.append(busy[owner])
+        for i, site in enumerate(self.state.site_ids):
+            s.mw_by_site[site].append(self.state.site_mw[i])
+        s.pending.append(len(self.queues))
+        s.running.append(self.running)
+        if self._on_progress is not None:
+            self._on_progress(t, self.engine.events)
+        if t + SAMPLE_EVERY_S <= self.horizon_s:
+            self.engine.schedule(t + SAMPLE_EVERY_S, self.SAMPLE, None, _PRIO_SAMPLE)
