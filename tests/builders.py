@@ -54,7 +54,9 @@ def fleet(
     owners: Iterable[str] = ("gov",),
 ) -> Fleet:
     pools = tuple(pools)
-    site_list = list(sites) if sites is not None else [site(s) for s in sorted({p.site for p in pools})]
+    site_list = (
+        list(sites) if sites is not None else [site(s) for s in sorted({p.site for p in pools})]
+    )
     return Fleet(
         gpu_models={"H100": H100, "B200": B200},
         owners={o: Owner(o, o) for o in owners},

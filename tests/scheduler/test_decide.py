@@ -239,6 +239,8 @@ def test_decide_leaves_the_snapshot_as_it_found_it(case: Case) -> None:
     mw_before = list(snap.state.site_mw)
     first = decide(snap, Policy(case.policy))
     assert [list(c.free) for c in snap.state.capacity] == free_before
-    assert {p: {m: v for m, v in u.items() if v} for p, u in snap.state.usage.items()} == usage_before
+    assert {
+        p: {m: v for m, v in u.items() if v} for p, u in snap.state.usage.items()
+    } == usage_before
     assert snap.state.site_mw == pytest.approx(mw_before)
     assert decide(snap, Policy(case.policy)) == first

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from aigrid.cli.scenario import app as scenario_app
+from aigrid.cli.twin import app as twin_app
 from aigrid.errors import AigridError
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(scenario_app, name="scenario")
+app.add_typer(twin_app, name="twin")
 
 _err = Console(stderr=True)
 

@@ -3,7 +3,7 @@
 from aigrid.model.demand import Arrivals, Choice, DemandStream, LogNormal, PowerLaw
 from aigrid.model.energy import Carbon, LoadPeriod, Season, Tariff
 from aigrid.model.fleet import Fleet, GpuModel, NodeRef, Owner, Pool, Site, Zone
-from aigrid.model.job import TRANSITIONS, InvalidTransition, Job, JobClass, JobState, Placement
+from aigrid.model.job import TRANSITIONS, InvalidTransitionError, Job, JobClass, JobState, Placement
 from aigrid.model.scenario import Scenario
 from aigrid.model.tenancy import Grant, Org, Program, Tenancy, TenantClass
 
@@ -16,7 +16,7 @@ __all__ = [
     "Fleet",
     "GpuModel",
     "Grant",
-    "InvalidTransition",
+    "InvalidTransitionError",
     "Job",
     "JobClass",
     "JobState",

@@ -96,7 +96,7 @@ class NodeRef(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Fleet:
-    """All capacity of a scenario. Pools are ordered; a pool's index is its identity in hot paths."""
+    """All capacity of a scenario. Pools are ordered: a pool's index is its id in hot paths."""
 
     gpu_models: Mapping[str, GpuModel]
     owners: Mapping[str, Owner]

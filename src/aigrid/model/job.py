@@ -1,7 +1,7 @@
 """Jobs and their state machine.
 
 A job is a gang: all of its GPUs start together or none do. Its state moves only along the edges
-of `TRANSITIONS`; anything else is a bug in whoever asked, and raises `InvalidTransition`.
+of `TRANSITIONS`; anything else is a bug in whoever asked, and raises `InvalidTransitionError`.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
 }
 
 
-class InvalidTransition(RuntimeError):
+class InvalidTransitionError(RuntimeError):
     """A job was asked to move along an edge its state machine does not have."""
 
     def __init__(self, job_id: int, src: JobState, dst: JobState) -> None:
@@ -109,9 +109,9 @@ class Job:
     pending_reason: str | None = None
 
     def transition(self, to: JobState, at: float) -> None:
-        """Move to `to` at time `at`, or raise `InvalidTransition`."""
+        """Move to `to` at time `at`, or raise `InvalidTransitionError`."""
         if to not in TRANSITIONS[self.state]:
-            raise InvalidTransition(self.id, self.state, to)
+            raise InvalidTransitionError(self.id, self.state, to)
         self.state = to
         if to is JobState.RUNNING:
             self.start_s = at

@@ -94,8 +94,8 @@ def summarize(run: TwinRun) -> dict[str, Any]:
         mean_list = float(np.mean(list_prices)) if list_prices else 0.0
         budget[pid] = {
             "granted_krw": _r(prog.budget_krw, 0),
-            "spent_krw": _r(world.accounts.spent(pid), 0),
-            "held_krw": _r(world.accounts.held(pid), 0),
+            "spent_krw": _r(world.accounts.balance(pid).spent_krw, 0),
+            "held_krw": _r(world.accounts.balance(pid).held_krw, 0),
             "gpu_hours": _r(used_h, 1),
             "quota_gpu_hours": _r(quota_h, 1),
             "idle_funded_gpu_hours": _r(idle_h, 1),

@@ -12,6 +12,7 @@ takes whole nodes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from aigrid.model import Job, Placement, Zone
@@ -40,7 +41,9 @@ def _eligibility(state: ClusterState, key: QueueKey) -> Eligibility:
     fleet = state.fleet
     program = state.tenancy.programs.get(key.program)
     if program is None:
-        return Eligibility((), Reason(ReasonCode.NO_ELIGIBLE_POOL, f"unknown program {key.program}"))
+        return Eligibility(
+            (), Reason(ReasonCode.NO_ELIGIBLE_POOL, f"unknown program {key.program}")
+        )
     owners = set(program.owners)
     pools: list[int] = []
     for i, pool in enumerate(fleet.pools):
@@ -134,9 +137,8 @@ def choose(
                 worst = max(worst, ReasonCode.QUOTA)
                 tokens.append(("quota", job.program))
                 continue
-            if (
-                state.cohort_usage[cohort].get(model, 0) + alloc
-                > state.cohort_nominal[cohort].get(model, 0)
+            if state.cohort_usage[cohort].get(model, 0) + alloc > state.cohort_nominal[cohort].get(
+                model, 0
             ):
                 worst = max(worst, ReasonCode.BORROWING_LIMIT)
                 tokens.append(("quota", cohort))
@@ -144,7 +146,8 @@ def choose(
             borrowed = True
         # budget
         price = fleet.gpu_models[model].list_price_krw_per_gpu_h * price_fraction
-        hold = alloc * walltime_h * price
+        # Whole KRW, rounded up, as the ledger holds it.
+        hold = float(math.ceil(alloc * walltime_h * price))
         if hold > budget_left:
             worst = max(worst, ReasonCode.BUDGET)
             tokens.append(("budget", job.program))

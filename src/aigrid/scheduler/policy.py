@@ -61,8 +61,7 @@ def dominant_share(state: ClusterState, program: str) -> float:
     for model, nominal in quota.items():
         if nominal > 0:
             s = usage.get(model, 0) / nominal
-            if s > share:
-                share = s
+            share = max(share, s)
     if not quota or all(v <= 0 for v in quota.values()):
         return float("inf")
     return share

@@ -126,14 +126,14 @@ class QueueSet:
         """Take one job out wherever it sits (a cancel)."""
         key = QueueKey.of(job)
         q = self.queues[key]
-        idx = q.jobs.index(job, q._head)  # noqa: SLF001 - our own structure
+        idx = q.jobs.index(job, q._head)
         del q.jobs[idx]
         self.pending -= 1
         if not len(q):
             self._unpark(q)
             del self.queues[key]
             self.active.pop(key, None)
-        elif idx == q._head:  # noqa: SLF001
+        elif idx == q._head:
             # A new head may have a different answer (it cannot, same key; but keep it honest).
             self._activate(q)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from aigrid.energy import SitePower
 from aigrid.model import Fleet, Placement, Tenancy
 from aigrid.scheduler.capacity import PoolCapacity
 
@@ -19,23 +20,13 @@ class ClusterState:
         self.fleet = fleet
         self.tenancy = tenancy
         self.capacity = [PoolCapacity(p.nodes, p.gpus_per_node) for p in fleet.pools]
-        self.site_ids: list[str] = list(fleet.sites)
-        site_index = {s: i for i, s in enumerate(self.site_ids)}
-        self.pool_site = [site_index[p.site] for p in fleet.pools]
+        self.power = power = SitePower.from_fleet(fleet)
+        self.site_ids: list[str] = list(power.site_ids)
+        self.pool_site = list(power.pool_site)
         self.pool_model = [p.gpu_model for p in fleet.pools]
-        self.site_pools: list[list[int]] = [[] for _ in self.site_ids]
-        for i, s in enumerate(self.pool_site):
-            self.site_pools[s].append(i)
-        self.site_cap_mw = [fleet.sites[s].grid_cap_mw for s in self.site_ids]
-        self._site_idle_mw = [fleet.site_power_mw(s, busy=False) for s in self.site_ids]
-        self.pool_extra_mw_per_gpu = [
-            (fleet.gpu_models[p.gpu_model].busy_w - fleet.gpu_models[p.gpu_model].idle_w)
-            * fleet.sites[p.site].pue
-            / 1e6
-            for p in fleet.pools
-        ]
+        self.site_cap_mw = list(power.cap_mw)
         self.busy_gpus = [0] * len(fleet.pools)
-        self.site_mw = list(self._site_idle_mw)
+        self.site_mw = list(power.idle_mw)
         self.usage: dict[str, defaultdict[str, int]] = {
             pid: defaultdict(int) for pid in tenancy.programs
         }
@@ -55,20 +46,16 @@ class ClusterState:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def added_mw(self, pool: int, gpus: int) -> float:
-        return gpus * self.pool_extra_mw_per_gpu[pool]
-
     def power_fits(self, pool: int, gpus: int) -> bool:
+        """Whether the pool's site stays within its grid connection with `gpus` more busy."""
         site = self.pool_site[pool]
-        return self.site_mw[site] + self.added_mw(pool, gpus) <= self.site_cap_mw[site] + 1e-9
+        return self.site_mw[site] + self.power.added_mw(pool, gpus) <= self.site_cap_mw[site]
 
     # -- changing ----------------------------------------------------------------------------
 
     def _recompute_site(self, site: int) -> None:
-        mw = self._site_idle_mw[site]
-        for p in self.site_pools[site]:
-            mw += self.busy_gpus[p] * self.pool_extra_mw_per_gpu[p]
-        self.site_mw[site] = mw
+        # From integer busy counts, so that no rounding drift builds up over a long run.
+        self.site_mw[site] = self.power.site_mw(site, self.busy_gpus)
 
     def charge_quota(self, program: str, model: str, gpus: int) -> None:
         self.usage[program][model] += gpus

@@ -52,8 +52,7 @@ class SiteMeters:
             self.last_t[site] = t
         mw = self.state.site_mw[site]
         self.mw[site] = mw
-        if mw > self.peak_mw[site]:
-            self.peak_mw[site] = mw
+        self.peak_mw[site] = max(self.peak_mw[site], mw)
 
     def finish(self, t: float) -> None:
         for site in range(len(self.site_ids)):

@@ -74,9 +74,9 @@ class World:
         self.horizon_s = horizon_s
         self.state = ClusterState(scenario.fleet, scenario.tenancy)
         self.queues = QueueSet()
-        self.accounts = ProgramAccounts(
-            {pid: p.budget_krw for pid, p in scenario.tenancy.programs.items()}
-        )
+        self.accounts = ProgramAccounts.from_programs(scenario.tenancy.programs, keep_entries=False)
+        for pid in scenario.tenancy.programs:
+            self.state.budget_available[pid] = self.accounts.available_krw(pid)
         self.meters = SiteMeters(scenario, self.state, horizon_s)
         self.engine = EventEngine(log=log_events)
         self.charges: dict[int, Charges] = {}
@@ -134,8 +134,8 @@ class World:
         charge = self.charges.pop(job.id)
         start = job.start_s if job.start_s is not None else t
         actual = charge.alloc * (t - start) / 3600.0 * charge.price
-        self.accounts.settle(job.id, actual)
-        state.budget_available[job.program] = self.accounts.available(job.program)
+        self.accounts.settle(job.id, actual, t)
+        state.budget_available[job.program] = self.accounts.available_krw(job.program)
         self.meters.update(state.pool_site[placement.pool], t)
         self._wake_after_release(t, job, placement.pool)
 
@@ -177,9 +177,9 @@ class World:
                 state.allocate(job.program, d.placement)
                 job.transition(JobState.RUNNING, t)
                 job.placement = d.placement
-                if not self.accounts.hold(job.id, job.program, d.hold_krw):
+                if not self.accounts.hold(job.id, job.program, d.hold_krw, t):
                     raise RuntimeError(f"job {job.id}: admitted without budget to hold")
-                state.budget_available[job.program] = self.accounts.available(job.program)
+                state.budget_available[job.program] = self.accounts.available_krw(job.program)
                 self.charges[job.id] = Charges(
                     d.price_krw_per_gpu_h, d.hold_krw, d.placement.gpus, d.borrowed
                 )

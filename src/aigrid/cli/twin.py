@@ -1,0 +1,112 @@
+"""`aigrid twin ...`: simulate the grid and print its scorecard."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from aigrid.errors import UsageError
+from aigrid.model import Scenario
+from aigrid.report.output import write_outputs
+from aigrid.report.scorecard import render
+from aigrid.report.summary import summarize
+from aigrid.scenario import load_scenario
+from aigrid.scheduler import Policy
+from aigrid.twin.run import ProgressFn, run_twin
+
+app = typer.Typer(help="Simulate the grid: the digital twin.", no_args_is_help=True)
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(help="A built-in scenario name (see `aigrid scenario list`) or a YAML file."),
+]
+DaysOpt = Annotated[float, typer.Option("--days", help="Simulated days.", min=0.001)]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the synthetic demand.")]
+
+
+def _policy(name: str) -> Policy:
+    try:
+        return Policy.parse(name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@contextmanager
+def _progress(console: Console, label: str, days: float) -> Iterator[ProgressFn]:
+    """A progress bar over simulated time, with the rate of events."""
+    horizon = days * 86400.0
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("day {task.fields[day]:>5.1f} / {task.fields[days]:g}"),
+        TextColumn("{task.fields[rate]:>10,.0f} events/s"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task(label, total=horizon, day=0.0, days=days, rate=0.0)
+
+        def update(t: float, events: int) -> None:
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            progress.update(task, completed=t, day=t / 86400.0, rate=events / elapsed)
+
+        yield update
+
+
+def _simulate(
+    console: Console, scenario: Scenario, days: float, seed: int, policy: Policy
+) -> dict[str, Any]:
+    with _progress(console, f"{scenario.name} · {policy.name.value}", days) as progress:
+        run = run_twin(scenario, days=days, seed=seed, policy=policy, on_progress=progress)
+    return {"run": run, "summary": summarize(run)}
+
+
+@app.command("run")
+def run_cmd(
+    scenario: ScenarioArg = "korea-2026",
+    days: DaysOpt = 7.0,
+    seed: SeedOpt = 42,
+    policy: Annotated[
+        str, typer.Option("--policy", help="Scheduling policy: fifo (baseline) or fair.")
+    ] = "fair",
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Directory for summary.json, jobs.parquet, timeseries.parquet."),
+    ] = Path("out"),
+) -> None:
+    """Simulate SCENARIO for some days and print its scorecard; write the outputs to --out."""
+    console = Console()
+    sc = load_scenario(scenario)
+    result = _simulate(console, sc, days, seed, _policy(policy))
+    console.print(render([result["summary"]]))
+    paths = write_outputs(out, result["run"], result["summary"])
+    console.print("wrote " + ", ".join(str(p) for p in paths), style="dim")
+
+
+@app.command("compare")
+def compare_cmd(
+    scenario: ScenarioArg = "korea-2026",
+    policies: Annotated[
+        str, typer.Option("--policies", help="Comma-separated policies to compare.")
+    ] = "fifo,fair",
+    days: DaysOpt = 7.0,
+    seed: SeedOpt = 42,
+) -> None:
+    """Run SCENARIO under several policies on the same demand; print the scorecards side by side."""
+    names = [p.strip() for p in policies.split(",") if p.strip()]
+    if not names:
+        raise UsageError("--policies needs at least one policy")
+    parsed = [_policy(n) for n in names]
+    console = Console()
+    sc = load_scenario(scenario)
+    summaries = [_simulate(console, sc, days, seed, p)["summary"] for p in parsed]
+    console.print(render(summaries))

@@ -1,0 +1,96 @@
+"""Files a twin run writes: `summary.json`, `jobs.parquet`, `timeseries.parquet`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from aigrid.twin.run import TwinRun
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file and rename, so a crash never leaves half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_summary(path: Path, summary: dict[str, Any]) -> None:
+    _write_atomic(path, (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode())
+
+
+def jobs_table(run: TwinRun) -> pa.Table:
+    pools = run.scenario.fleet.pools
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "id",
+            "org",
+            "tenant_class",
+            "program",
+            "job_class",
+            "gpus",
+            "gpu_model",
+            "site",
+            "pool",
+            "owner",
+            "submit_s",
+            "start_s",
+            "end_s",
+            "wait_s",
+            "runtime_s",
+            "walltime_s",
+            "state",
+            "pending_reason",
+        )
+    }
+    horizon = run.world.horizon_s
+    for j in run.jobs:
+        p = pools[j.placement.pool] if j.placement is not None else None
+        cols["id"].append(j.id)
+        cols["org"].append(j.org)
+        cols["tenant_class"].append(j.tenant_class.value)
+        cols["program"].append(j.program)
+        cols["job_class"].append(j.job_class.value)
+        cols["gpus"].append(j.gpus)
+        cols["gpu_model"].append(p.gpu_model if p else None)
+        cols["site"].append(p.site if p else None)
+        cols["pool"].append(p.id if p else None)
+        cols["owner"].append(p.owner if p else None)
+        cols["submit_s"].append(j.submit_s)
+        cols["start_s"].append(j.first_start_s)
+        cols["end_s"].append(j.end_s)
+        cols["wait_s"].append(
+            j.first_start_s - j.submit_s if j.first_start_s is not None else horizon - j.submit_s
+        )
+        cols["runtime_s"].append(j.runtime_s)
+        cols["walltime_s"].append(j.walltime_s)
+        cols["state"].append(j.state.value)
+        cols["pending_reason"].append(j.pending_reason)
+    return pa.table(cols)
+
+
+def timeseries_table(run: TwinRun) -> pa.Table:
+    s = run.world.samples
+    cols: dict[str, list[Any]] = {"t_s": s.t, "pending": s.pending, "running": s.running}
+    for owner, series in s.busy_by_owner.items():
+        cols[f"busy_gpus.{owner}"] = series
+    for site, mw_series in s.mw_by_site.items():
+        cols[f"mw.{site}"] = mw_series
+    return pa.table(cols)
+
+
+def write_outputs(out: Path, run: TwinRun, summary: dict[str, Any]) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "summary.json", out / "jobs.parquet", out / "timeseries.parquet"]
+    write_summary(paths[0], summary)
+    for path, table in ((paths[1], jobs_table(run)), (paths[2], timeseries_table(run))):
+        tmp = path.with_name(f".{path.name}.tmp")
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    return paths

@@ -1,0 +1,185 @@
+"""The twin's world on small cases: the event log of a run, and invariants as properties."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aigrid.model import Job, JobState, Scenario, Zone
+from aigrid.scheduler import Policy, PolicyName
+from aigrid.twin.world import World
+from tests.builders import fleet, job, pool, program, scenario, site, tenancy
+
+
+def _world(
+    sc_jobs: list[Job],
+    sc: Scenario | None = None,
+    policy: PolicyName = PolicyName.FAIR,
+    horizon: float = 86400.0,
+) -> World:
+    if sc is None:
+        sc = scenario(fleet([pool("a", nodes=1)]), tenancy(program("p1", {"H100": 8})))
+    return World(sc, sorted(sc_jobs, key=lambda j: (j.submit_s, j.id)), Policy(policy), horizon)
+
+
+def test_a_job_starts_the_instant_the_one_before_it_ends() -> None:
+    a = job(8, submit=0, runtime=3600, id=1)
+    b = job(8, submit=10, runtime=1800, id=2)
+    w = _world([a, b])
+    w.run()
+    assert (a.first_start_s, a.end_s, a.state) == (0, 3600, JobState.COMPLETED)
+    assert (b.first_start_s, b.end_s, b.state) == (3600, 5400, JobState.COMPLETED)
+    assert b.wait_s == 3590
+    assert w.accounts.balance("p1").held_krw == 0
+
+
+def test_waiting_jobs_carry_the_reason_of_their_queue() -> None:
+    a = job(8, submit=0, runtime=7200, id=1)
+    b = job(4, submit=1, runtime=60, id=2)
+    c = job(4, submit=2, runtime=60, id=3)
+    w = _world([a, b, c], horizon=3600)
+    w.run()
+    assert a.state is JobState.RUNNING
+    assert b.state is c.state is JobState.PENDING
+    assert b.pending_reason is not None and "quota" in b.pending_reason
+    assert c.pending_reason == b.pending_reason
+
+
+def test_a_job_that_could_never_run_is_rejected_with_its_reason() -> None:
+    sc = scenario(
+        fleet([pool("a", nodes=1)], sites=[site("s1", zone=Zone.COMMERCIAL)]),
+        tenancy(program("p1", {"H100": 8})),
+    )
+    j = job(1, sovereign=True)
+    w = _world([j], sc)
+    w.run()
+    assert j.state is JobState.REJECTED
+    assert j.pending_reason is not None and "sovereign" in j.pending_reason
+
+
+def test_energy_of_an_idle_and_a_busy_hour() -> None:
+    # One node of 8 H100 at PUE 1.0: idle 8 x 700 W; busy +8 x 600 W.
+    j = job(8, submit=0, runtime=3600, id=1)
+    w = _world([j], horizon=7200)
+    w.run()
+    busy_mwh = 8 * 1300 / 1e6
+    idle_mwh = 8 * 700 / 1e6
+    assert abs(sum(w.meters.mwh) - (busy_mwh + idle_mwh)) < 1e-9
+    assert abs(sum(w.meters.krw) - (busy_mwh + idle_mwh) * 1000 * 100.0) < 1e-6
+
+
+# -- invariants, as properties ------------------------------------------------------------------
+
+
+def check_invariants(w: World) -> None:
+    state = w.state
+    fl = w.scenario.fleet
+    used: dict[tuple[int, int], int] = defaultdict(int)
+    usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for j in w.jobs:
+        if j.state is JobState.RUNNING:
+            assert j.placement is not None
+            for node, g in zip(j.placement.nodes, j.placement.gpus_per_node, strict=True):
+                used[(j.placement.pool, node)] += g
+            usage[j.program][fl.pools[j.placement.pool].gpu_model] += j.placement.gpus
+    # No GPU is given to two jobs: what running jobs hold is exactly what the pools miss.
+    for i, cap in enumerate(state.capacity):
+        for node, free in enumerate(cap.free):
+            assert 0 <= free <= cap.gpus_per_node
+            assert cap.gpus_per_node - free == used[(i, node)]
+    # No site exceeds its cap.
+    for s, mw in enumerate(state.site_mw):
+        assert mw <= state.site_cap_mw[s] + 1e-9
+    # Quota: within nominal, or borrowed from what is idle in the cohort.
+    cohort_use: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for pid, prog in w.scenario.tenancy.programs.items():
+        for model, g in usage[pid].items():
+            assert state.usage[pid][model] == g
+            if prog.cohort is None or not prog.borrowing:
+                assert g <= prog.quota.get(model, 0)
+            if prog.cohort is not None:
+                cohort_use[prog.cohort][model] += g
+    for cohort, by_model in cohort_use.items():
+        for model, g in by_model.items():
+            assert g <= state.cohort_nominal[cohort][model]
+
+
+job_specs = st.lists(
+    st.tuples(
+        st.sampled_from([1, 2, 3, 4, 8, 12, 16, 24]),  # gpus
+        st.integers(0, 20_000),  # submit
+        st.integers(1, 20_000),  # runtime
+        st.sampled_from(["p1", "p2", "p3"]),
+        st.booleans(),  # sovereign
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    specs=job_specs,
+    nodes=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+    gpn=st.sampled_from([4, 8]),
+    quotas=st.lists(st.integers(0, 24), min_size=3, max_size=3),
+    cohort=st.booleans(),
+    cap_mw=st.sampled_from([0.05, 0.1, 1.0]),
+    policy=st.sampled_from(list(PolicyName)),
+)
+def test_invariants_hold_after_every_event(
+    specs: list[tuple[int, int, int, str, bool]],
+    nodes: list[int],
+    gpn: int,
+    quotas: list[int],
+    cohort: bool,
+    cap_mw: float,
+    policy: PolicyName,
+) -> None:
+    pools = [
+        pool(f"p{i}", site=f"s{i % 2}", gpn=gpn, nodes=n, model="H100" if i % 2 else "B200")
+        for i, n in enumerate(nodes)
+    ]
+    sites = [site("s0", cap_mw=cap_mw), site("s1", cap_mw=cap_mw, zone=Zone.COMMERCIAL)]
+    sites = [s for s in sites if any(p.site == s.id for p in pools)]
+    progs = [
+        program(
+            f"p{k + 1}",
+            {"H100": q, "B200": q},
+            cohort="c" if cohort else None,
+            budget=5e6,
+        )
+        for k, q in enumerate(quotas)
+    ]
+    sc = scenario(fleet(pools, sites=sites), tenancy(*progs))
+    # Idle power alone must fit (a scenario file would be refused otherwise).
+    if any(sc.fleet.site_power_mw(s.id, busy=False) > s.grid_cap_mw for s in sites):
+        return
+    jobs = [
+        job(g, submit=float(t), runtime=float(r), program=p, sovereign=sov, id=i)
+        for i, (g, t, r, p, sov) in enumerate(specs)
+    ]
+    w = _world(jobs, sc, policy, horizon=30_000)
+    w.engine.schedule(0.0, w.SAMPLE, None, 9)
+    w.engine.schedule(jobs_sorted_first(w), w.ARRIVAL, None, 1)
+    while w.engine.peek() is not None and (w.engine.peek() or 0) <= w.horizon_s:
+        w.engine.step()
+        check_invariants(w)
+    for j in w.jobs:
+        assert (
+            j.state.terminal
+            or j.state is JobState.RUNNING
+            or (j.state is JobState.PENDING and j.pending_reason)
+        ), (j.id, j.state, j.pending_reason)
+    for j in w.jobs:
+        if j.state.terminal and j.state is not JobState.REJECTED:
+            assert w.accounts.held_by(j.id) is None
+    for pid in sc.tenancy.programs:
+        b = w.accounts.balance(pid)
+        assert b.spent_krw + b.held_krw <= 5e6
+
+
+def jobs_sorted_first(w: World) -> float:
+    return w.jobs[0].submit_s
