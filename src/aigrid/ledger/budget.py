@@ -25,6 +25,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from aigrid.model.tenancy import Program
 
@@ -58,9 +59,10 @@ class EntryKind(StrEnum):
     """KRW charged for what a job used."""
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One ledger record. `seq` orders entries; `at_s` is simulated (or service) time."""
+class Entry(NamedTuple):
+    """One ledger record. `seq` orders entries; `at_s` is simulated (or service) time.
+
+    A named tuple, not a dataclass: one is made per hold, release and spend, on the hot path."""
 
     seq: int
     at_s: float
