@@ -11,6 +11,7 @@ Korea keeps no daylight saving time, so calendar hours are plain 3600-second ste
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
@@ -61,8 +62,8 @@ class HourlyClock:
         values_of_day: DayValues,
         per_value_s: float,
     ) -> None:
-        if not horizon_s >= 0:
-            raise ValueError(f"horizon_s must be >= 0, got {horizon_s}")
+        if not 0 <= horizon_s < math.inf:
+            raise ValueError(f"horizon_s must be finite and >= 0, got {horizon_s}")
         self.start = parse_start(start)
         self._day0 = self.start.date()
         self._hour0 = self.start.hour
