@@ -103,6 +103,14 @@ CASES = [
         want_parked={1: ReasonCode.BORROWING_LIMIT},
     ),
     Case(
+        "a lender within its own quota waits while its quota is lent out",
+        fleet([pool("a", nodes=4)]),
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+        [job(4, program="p2", id=1)],
+        running=[("p1", Placement(0, (0,), (8,))), ("p1", Placement(0, (1,), (8,)))],
+        want_parked={1: ReasonCode.QUOTA},
+    ),
+    Case(
         "a program that may not borrow stays within its quota",
         ONE_POOL,
         tenancy(
@@ -182,7 +190,7 @@ CASES = [
         ],
         policy=PolicyName.FIFO,
         want_admitted=[1, 2],
-        want_parked={3: ReasonCode.NO_CAPACITY},
+        want_parked={3: ReasonCode.QUOTA},
         want_borrowed=[2],
     ),
     Case(

@@ -115,11 +115,11 @@ job_specs = st.lists(
         st.booleans(),  # sovereign
     ),
     min_size=1,
-    max_size=40,
+    max_size=25,
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     specs=job_specs,
     nodes=st.lists(st.integers(1, 3), min_size=1, max_size=3),

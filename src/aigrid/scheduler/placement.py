@@ -114,7 +114,7 @@ def choose(
     """Run the dynamic filters over `pools` and pick the best one, or say why none fits."""
     fleet = state.fleet
     program = state.tenancy.programs[job.program]
-    cohort = program.cohort if program.borrowing else None
+    cohort = program.cohort
     usage = state.usage[job.program]
     price_fraction = program.price_fraction_for(job.tenant_class)
     walltime_h = job.walltime_s / 3600.0
@@ -130,20 +130,21 @@ def choose(
         gpus = job.gpus
         single = gpus <= gpn
         alloc = gpus if single else -(-gpus // gpn) * gpn
-        # quota
-        borrowed = False
-        if usage.get(model, 0) + alloc > program.quota.get(model, 0):
-            if cohort is None:
-                worst = max(worst, ReasonCode.QUOTA)
-                tokens.append(("quota", job.program))
-                continue
-            if state.cohort_usage[cohort].get(model, 0) + alloc > state.cohort_nominal[cohort].get(
-                model, 0
-            ):
-                worst = max(worst, ReasonCode.BORROWING_LIMIT)
-                tokens.append(("quota", cohort))
-                continue
-            borrowed = True
+        # quota: the program's own, then the cohort's. A program within its own quota still
+        # waits while the cohort's quota is lent out (reclaiming it takes a preemption).
+        within = usage.get(model, 0) + alloc <= program.quota.get(model, 0)
+        if not within and (cohort is None or not program.borrowing):
+            worst = max(worst, ReasonCode.QUOTA)
+            tokens.append(("quota", job.program))
+            continue
+        if cohort is not None and (
+            state.cohort_usage[cohort].get(model, 0) + alloc
+            > state.cohort_nominal[cohort].get(model, 0)
+        ):
+            worst = max(worst, ReasonCode.QUOTA if within else ReasonCode.BORROWING_LIMIT)
+            tokens.append(("quota", cohort))
+            continue
+        borrowed = not within
         # budget
         price = fleet.gpu_models[model].list_price_krw_per_gpu_h * price_fraction
         # Whole KRW, rounded up, as the ledger holds it.

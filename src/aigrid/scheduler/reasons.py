@@ -31,7 +31,7 @@ class ReasonCode(IntEnum):
 _TEXT = {
     ReasonCode.NO_ELIGIBLE_POOL: "no pool it may use has the GPU model, owner and zone it needs",
     ReasonCode.TOO_LARGE: "larger than any pool it may use, or than its program's quota",
-    ReasonCode.QUOTA: "its program's quota for this GPU model is in use",
+    ReasonCode.QUOTA: "its program's quota for this GPU model is in use or lent to its cohort",
     ReasonCode.BORROWING_LIMIT: "its program's quota is in use and the cohort has no idle quota",
     ReasonCode.BUDGET: "its program's budget cannot cover the job's walltime at its price",
     ReasonCode.NO_CAPACITY: "waiting for free GPUs in the pools it may use",
