@@ -13,6 +13,7 @@ from aigrid.model import Arrivals, Choice, Job, LogNormal, PowerLaw
 from aigrid.scenario.demand import (
     NODE_GPUS,
     SHORT_MIN_S,
+    DemandError,
     expected_jobs_per_day,
     generate_streams,
     mean_gpu_hours,
@@ -21,6 +22,7 @@ from aigrid.scenario.demand import (
     rate_shape,
     round_sizes,
     runtime_cdf,
+    short_fraction_for,
     size_pmf,
 )
 from tests.demand.builders import PROGRAMS, stream
@@ -297,3 +299,14 @@ def test_runtimes_above_the_cap_are_cut_to_it() -> None:
         j.walltime_s <= cap and j.runtime_s is not None and j.runtime_s <= j.walltime_s
         for j in jobs
     )
+
+
+def test_short_fraction_for_a_share_under_five_minutes() -> None:
+    """The academia stream of scenario-facts §7: median 2 h, p90 72 h, 70 % under 5 minutes."""
+    rt = LogNormal(median_h=2.0, p90_h=72.0)
+    f = short_fraction_for(0.70, rt)
+    assert 0.6 < f < 0.7  # the lognormal part brings the other 13 %
+    calibrated = dataclasses.replace(rt, short_fraction=f)
+    assert runtime_cdf(calibrated, 300.0) == pytest.approx(0.70)
+    with pytest.raises(DemandError, match="no short_fraction"):
+        short_fraction_for(0.05, rt)

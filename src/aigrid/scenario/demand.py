@@ -62,6 +62,7 @@ __all__ = [
     "rate_shape",
     "round_sizes",
     "runtime_cdf",
+    "short_fraction_for",
     "size_pmf",
     "workload_stats",
 ]
@@ -341,6 +342,25 @@ def runtime_cdf(runtime: LogNormal, seconds: float, max_walltime_h: float = math
         long = _phi((math.log(seconds) - mu) / sigma) / p_b
     f = runtime.short_fraction
     return f * short + (1 - f) * long
+
+
+def short_fraction_for(share: float, runtime: LogNormal, within_h: float = 5 / 60) -> float:
+    """The `short_fraction` that makes `share` of all jobs end within `within_h` hours, given the
+    rest of `runtime` (its own `short_fraction` is ignored).
+
+    Traces report "x % of jobs end within 5 minutes"; that share counts the short jobs and the
+    lognormal jobs that happen to be short too, so `short_fraction` is smaller than it.
+    """
+    rt = LogNormal(runtime.median_h, runtime.p90_h, 0.0, runtime.short_max_h, runtime.max_h)
+    x = within_h * 3600.0
+    long = runtime_cdf(rt, x)
+    short = runtime_cdf(LogNormal(rt.median_h, rt.p90_h, 1.0, rt.short_max_h, rt.max_h), x)
+    if not _finite(share) or not long <= share <= short:
+        raise DemandError(
+            f"no short_fraction gives {share:.1%} of jobs within {within_h:g} h: "
+            f"between {long:.1%} (none short) and {short:.1%} (all short) can"
+        )
+    return 0.0 if short == long else (share - long) / (short - long)
 
 
 def _truncated_std_normal(rng: np.random.Generator, n: int, upper: float) -> FloatArray:
