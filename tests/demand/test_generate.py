@@ -216,3 +216,9 @@ def test_nonsense_requests_are_refused(kwargs: dict[str, Any], want: str) -> Non
 def test_duplicate_stream_ids_are_refused() -> None:
     with pytest.raises(DemandError, match="used twice"):
         generate_streams([stream("a"), stream("a")], PROGRAMS, 1, seed=1)
+
+
+def test_absurd_volumes_are_refused_before_drawing() -> None:
+    one_second = LogNormal(median_h=1 / 3600, p90_h=1 / 3600)
+    with pytest.raises(DemandError, match="would submit about"):
+        generate_streams([stream(gpus=10_000.0, runtime=one_second)], PROGRAMS, 30, seed=1)

@@ -45,6 +45,7 @@ from aigrid.model.tenancy import Program, TenantClass
 
 __all__ = [
     "DEFAULT_START",
+    "MAX_JOBS",
     "NODE_GPUS",
     "ORG_ZIPF_EXPONENT",
     "OVERASK_SIGMA",
@@ -81,6 +82,9 @@ OVERASK_SIGMA: Final = 0.5
 
 ORG_ZIPF_EXPONENT: Final = 1.0
 """Org k (0-based) of a stream submits with weight 1 / (k + 1) ** ORG_ZIPF_EXPONENT."""
+
+MAX_JOBS: Final = 100_000_000
+"""Most jobs one call may generate (about 100 months of the 260,000-GPU grid); more is a mistake."""
 
 NODE_GPUS: Final = 8
 """GPUs per node that `PowerLaw` sizes are rounded to above one node."""
@@ -553,6 +557,12 @@ def generate_streams(
             raise DemandError(
                 f"demand stream {s.id!r}: program {s.program!r} is not defined (known: {known})"
             )
+    expected = float(days) * sum(expected_jobs_per_day(s) for s in streams)
+    if expected > MAX_JOBS:
+        raise DemandError(
+            f"these streams would submit about {expected:,.0f} jobs in {days:g} days, more than "
+            f"{MAX_JOBS:,}: is a runtime in seconds where hours are meant?"
+        )
     horizon_s = float(days) * _DAY_S
     drawn = [_draw_stream(s, horizon_s, begin, seed) for s in streams]
     if not drawn:
