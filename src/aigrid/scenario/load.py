@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any, NoReturn, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -23,6 +23,7 @@ from pydantic_core import ErrorDetails
 from aigrid.model import Scenario
 from aigrid.scenario.build import build_scenario
 from aigrid.scenario.checks import check_scenario
+from aigrid.scenario.demand import DemandError, mean_gpu_hours
 from aigrid.scenario.errors import Loc, Problem, ScenarioError
 from aigrid.scenario.schema import ScenarioSpec
 from aigrid.scenario.source import Document, YamlSyntaxError, parse_yaml
@@ -57,11 +58,23 @@ def load_spec(name_or_path: str | Path) -> ScenarioSpec:
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """The scenario in YAML `text`; `source` names it in error messages."""
-    return build_scenario(parse_spec(text, source))
+    spec, document = _validate(text, source)
+    scenario = build_scenario(spec)
+    for i, stream in enumerate(scenario.demand):
+        try:
+            mean_gpu_hours(stream)
+        except DemandError as exc:
+            # The generator's own checks, should they ever be stricter than the schema's.
+            _raise(source, document, [Problem(("demand", i), str(exc))])
+    return scenario
 
 
 def parse_spec(text: str, source: str = "<scenario>") -> ScenarioSpec:
     """The validated document in YAML `text`; raises `ScenarioError` at its first problem."""
+    return _validate(text, source)[0]
+
+
+def _validate(text: str, source: str) -> tuple[ScenarioSpec, Document]:
     try:
         document, problems = parse_yaml(text)
     except YamlSyntaxError as exc:
@@ -83,10 +96,10 @@ def parse_spec(text: str, source: str = "<scenario>") -> ScenarioSpec:
     problems = check_scenario(spec)
     if problems:
         _raise(source, document, problems)
-    return spec
+    return spec, document
 
 
-def _raise(source: str, document: Document, problems: Sequence[Problem]) -> Any:
+def _raise(source: str, document: Document, problems: Sequence[Problem]) -> NoReturn:
     first = problems[0]
     raise ScenarioError(
         source,
@@ -172,7 +185,7 @@ def _expected(kind: str, ctx: dict[str, Any], value: Any) -> str:
         "less_than_equal": "<=",
     }
     if kind in bounds:
-        limit = next(iter(ctx.values()))
+        limit = next(iter(ctx.values()), "?")
         return f"expected a number {bounds[kind]} {limit}, got {got}"
     if kind in ("enum", "literal_error"):
         return f"expected one of {ctx.get('expected', '?')}, got {got}"
@@ -200,7 +213,8 @@ def _describe(value: Any) -> str:
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the string {shown!r}"
     if isinstance(value, int | float):
-        return f"{value!r}"
+        shown = repr(value)
+        return shown if len(shown) <= 24 else f"{shown[:10]}...({len(shown)} digits)"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list | tuple):

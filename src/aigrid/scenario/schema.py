@@ -42,7 +42,10 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_+-]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 """An identifier: letters, digits, `_`, `-` and `+`, starting with a letter or digit."""
 
-Count = Annotated[int, Field(gt=0)]
+MAX_COUNT = 10_000_000
+"""Upper bound of any count in a scenario (nodes, GPUs, orgs): far above any real fleet, low
+enough that arithmetic on counts stays in floating-point range."""
+Count = Annotated[int, Field(gt=0, le=MAX_COUNT)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 # Enums of the domain model, accepted from their string values.
@@ -259,7 +262,7 @@ class ProgramSpec(Spec):
     id: Id
     name: str
     budget_krw: KRW = Field(ge=0)
-    quota: dict[Id, Annotated[int, Field(ge=0)]]
+    quota: dict[Id, Annotated[int, Field(ge=0, le=MAX_COUNT)]]
     """GPUs per GPU model the program may hold at once."""
     owners: list[Id] = Field(min_length=1)
     """Owners whose pools the program's jobs may use."""
@@ -313,6 +316,11 @@ class ChoiceSpec(Spec):
         return self
 
 
+def _askable(gpus: int) -> bool:
+    """Sizes a powerlaw is rounded to: 1, 2, 4, then whole 8-GPU nodes."""
+    return gpus in (1, 2, 4) or gpus % 8 == 0
+
+
 class PowerLawSpec(Spec):
     """Job sizes from a power law with exponent `alpha` between `min` and `max` GPUs."""
 
@@ -324,6 +332,11 @@ class PowerLawSpec(Spec):
     def _range(self) -> PowerLawSpec:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        if not any(_askable(k) for k in range(self.min, min(self.max, self.min + 8) + 1)):
+            raise ValueError(
+                f"no job size users ask for (1, 2, 4, then multiples of 8) lies in "
+                f"{self.min}..{self.max}"
+            )
         return self
 
 
@@ -360,8 +373,10 @@ class RuntimeSpec(Spec):
     def _order(self) -> RuntimeSpec:
         if self.p90_h < self.median_h:
             raise ValueError(f"p90_h ({self.p90_h:g}) is below median_h ({self.median_h:g})")
-        if self.max_h is not None and self.max_h < self.median_h:
-            raise ValueError(f"max_h ({self.max_h:g}) is below median_h ({self.median_h:g})")
+        if self.max_h is not None and self.max_h <= self.median_h:
+            raise ValueError(f"max_h ({self.max_h:g}) must be above median_h ({self.median_h:g})")
+        if self.max_h is not None and self.max_h < self.short_max_h:
+            raise ValueError(f"max_h ({self.max_h:g}) is below short_max_h ({self.short_max_h:g})")
         return self
 
 
@@ -378,7 +393,7 @@ class StreamSpec(Spec):
     tenant_class: TenantClassName
     program: Id
     job_class: JobClassName
-    gpus: float = Field(gt=0)
+    gpus: float = Field(ge=0)
     """Offered load: the mean number of GPUs the stream keeps busy when fully served."""
     size: SizeSpec
     runtime: RuntimeSpec

@@ -98,6 +98,8 @@ def parse_yaml(text: str) -> tuple[Document, list[Problem]]:
         raise YamlSyntaxError(_describe(exc), line) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(" ".join(str(exc).split()), None) from None
+    except RecursionError:
+        raise YamlSyntaxError("invalid YAML: nested too deeply", None) from None
     finally:
         loader.dispose()
     return Document(data, root), problems
