@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from aigrid.cli.scenario import app as scenario_app
 from aigrid.cli.twin import app as twin_app
@@ -22,21 +22,17 @@ app = typer.Typer(
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(twin_app, name="twin")
 
-_err = Console(stderr=True)
+_err = Console(stderr=True, highlight=False)
 
 
 def main() -> None:
-    """Entry point: run the app, turning aigrid's own errors into one line and an exit code."""
+    """Entry point: run the app, turning aigrid's own errors into one line and an exit code.
+
+    Errors of the command line itself (an unknown option, a missing argument) are reported by
+    the app as usual, with exit code 2.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except AigridError as exc:
-        _err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        _err.print(Text.assemble(("error: ", "bold red"), str(exc)))
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.Abort:
-        _err.print("aborted")
-        sys.exit(130)
