@@ -186,7 +186,8 @@ def _expected(kind: str, ctx: dict[str, Any], value: Any) -> str:
     }
     if kind in bounds:
         limit = next(iter(ctx.values()), "?")
-        return f"expected a number {bounds[kind]} {limit}, got {got}"
+        shown = f"{limit:g}" if isinstance(limit, int | float) else str(limit)
+        return f"expected a number {bounds[kind]} {shown}, got {got}"
     if kind in ("enum", "literal_error"):
         return f"expected one of {ctx.get('expected', '?')}, got {got}"
     if kind == "string_pattern_mismatch":

@@ -128,8 +128,9 @@ def parse_quantity(value: str, dimension: Dimension, unit: str) -> float:
 
 def _expected(dimension: Dimension, unit: str) -> str:
     """The words that say what a key of `dimension` in `unit` takes."""
+    article = "an" if dimension.name[0] in "aeiou" else "a"
     return (
-        f"expected a {dimension.name} in {unit}: a number, or a string with one of the units "
+        f"expected {article} {dimension.name} in {unit}: a number, or a string with one of the units "
         f"{', '.join(dimension.shown)}"
     )
 
