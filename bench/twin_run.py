@@ -1,0 +1,93 @@
+"""Benchmark: `aigrid twin run` on a built-in scenario, next to the heapq floor.
+
+The floor is a bare heapq replay of the same arrivals and completions (each job's submission
+and end, as the twin produced them) in the same process: the least any event-driven simulator
+of these jobs must do. Prints one JSON line per run and a final line with the medians.
+
+    .venv/bin/python -m bench.twin_run --scenario korea-2026 --days 7 --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Sequence
+
+from aigrid.model import Job
+from aigrid.scenario import load_scenario
+from aigrid.scheduler import Policy
+from aigrid.twin.run import run_twin
+
+
+def heapq_floor(jobs: Sequence[Job], horizon_s: float) -> tuple[float, int]:
+    """Replay arrivals and completions through a heap; return (seconds, events)."""
+    t0 = time.perf_counter()
+    heap: list[tuple[float, int, int]] = []
+    push = heapq.heappush
+    for j in jobs:
+        push(heap, (j.submit_s, 1, j.id))
+        if j.end_s is not None:
+            push(heap, (j.end_s, 0, j.id))
+    events = 0
+    pop = heapq.heappop
+    while heap:
+        t, _kind, _id = pop(heap)
+        if t > horizon_s:
+            break
+        events += 1
+    return time.perf_counter() - t0, events
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--scenario", default="korea-2026")
+    ap.add_argument("--days", type=float, default=7.0)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--policy", default="fair")
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args(argv)
+    scenario = load_scenario(args.scenario)
+    policy = Policy.parse(args.policy)
+    walls: list[float] = []
+    ratios: list[float] = []
+    for _ in range(args.runs):
+        run = run_twin(scenario, days=args.days, seed=args.seed, policy=policy)
+        floor_s, floor_events = heapq_floor(run.jobs, run.world.horizon_s)
+        sim_s = run.wall_seconds - run.generate_seconds
+        line = {
+            "scenario": args.scenario,
+            "days": args.days,
+            "policy": args.policy,
+            "wall_s": round(run.wall_seconds, 3),
+            "generate_s": round(run.generate_seconds, 3),
+            "simulate_s": round(sim_s, 3),
+            "jobs": len(run.jobs),
+            "events": run.world.engine.events,
+            "events_per_s": round(run.world.engine.events / sim_s),
+            "floor_s": round(floor_s, 4),
+            "floor_events": floor_events,
+            "ratio": round(run.wall_seconds / floor_s, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        }
+        walls.append(run.wall_seconds)
+        ratios.append(run.wall_seconds / floor_s)
+        print(json.dumps(line), flush=True)
+    print(
+        json.dumps(
+            {
+                "median_wall_s": round(statistics.median(walls), 3),
+                "median_ratio": round(statistics.median(ratios), 1),
+                "runs": args.runs,
+                "python": platform.python_version(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
