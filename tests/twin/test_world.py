@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aigrid.model import Job, JobState, Scenario, Zone
+from aigrid.report.summary import summarize
 from aigrid.scheduler import Policy, PolicyName
+from aigrid.twin.run import run_twin
 from aigrid.twin.world import World
 from tests.builders import fleet, job, pool, program, scenario, site, tenancy
 
@@ -183,3 +185,28 @@ def test_invariants_hold_after_every_event(
 
 def jobs_sorted_first(w: World) -> float:
     return w.jobs[0].submit_s
+
+
+def test_the_warm_up_is_left_out_of_the_figures() -> None:
+    sc = scenario(fleet([pool("a", nodes=1)]), tenancy(program("p1", {"H100": 8})))
+    carried = job(8, submit=0, runtime=7200, id=0)
+    late = job(8, submit=9000, runtime=600, id=1)
+    run = run_twin(
+        sc,
+        days=7200 / 86400,
+        warmup_days=3600 / 86400,
+        seed=0,
+        policy=Policy(PolicyName.FAIR),
+        jobs=[carried, late],
+    )
+    s = summarize(run)
+    assert s["jobs"]["submitted"] == 1
+    assert s["jobs"]["completed"] == 1
+    # In the window [1 h, 3 h]: 8 GPUs busy for 1 h (carried in) + 600 s (late job).
+    busy_h = 8 * 1.0 + 8 * 600 / 3600
+    assert abs(s["utilization"]["fleet"] - busy_h / 16) < 1e-4
+    # Energy: 2 h of idle draw plus the busy extra for the busy GPU-hours (PUE 1).
+    want_mwh = (8 * 700 * 2 + 600 * busy_h) / 1e6
+    mwh, _krw, _tco2 = run.world.meters.window()
+    assert abs(sum(mwh) - want_mwh) < 1e-12
+    assert s["wait_hours"]["by_tenant_class"]["university"]["jobs"] == 1

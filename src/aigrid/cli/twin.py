@@ -29,6 +29,15 @@ ScenarioArg = Annotated[
 ]
 DaysOpt = Annotated[float, typer.Option("--days", help="Simulated days.", min=0.001)]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the synthetic demand.")]
+WarmupOpt = Annotated[
+    float,
+    typer.Option(
+        "--warmup-days",
+        help="Days simulated first to fill the fleet, left out of the figures.",
+        min=0.0,
+    ),
+]
+DEFAULT_WARMUP_DAYS = 2.0
 
 
 def _policy(name: str) -> Policy:
@@ -40,7 +49,7 @@ def _policy(name: str) -> Policy:
 
 @contextmanager
 def _progress(console: Console, label: str, days: float) -> Iterator[ProgressFn]:
-    """A progress bar over simulated time, with the rate of events."""
+    """A progress bar over simulated time (warm-up included), with the rate of events."""
     horizon = days * 86400.0
     started = time.perf_counter()
     with Progress(
@@ -63,10 +72,18 @@ def _progress(console: Console, label: str, days: float) -> Iterator[ProgressFn]
 
 
 def _simulate(
-    console: Console, scenario: Scenario, days: float, seed: int, policy: Policy
+    console: Console, scenario: Scenario, days: float, warmup: float, seed: int, policy: Policy
 ) -> dict[str, Any]:
-    with _progress(console, f"{scenario.name} · {policy.name.value}", days) as progress:
-        run = run_twin(scenario, days=days, seed=seed, policy=policy, on_progress=progress)
+    label = f"{scenario.name} · {policy.name.value}"
+    with _progress(console, label, warmup + days) as progress:
+        run = run_twin(
+            scenario,
+            days=days,
+            warmup_days=warmup,
+            seed=seed,
+            policy=policy,
+            on_progress=progress,
+        )
     return {"run": run, "summary": summarize(run)}
 
 
@@ -75,6 +92,7 @@ def run_cmd(
     scenario: ScenarioArg = "korea-2026",
     days: DaysOpt = 7.0,
     seed: SeedOpt = 42,
+    warmup_days: WarmupOpt = DEFAULT_WARMUP_DAYS,
     policy: Annotated[
         str, typer.Option("--policy", help="Scheduling policy: fifo (baseline) or fair.")
     ] = "fair",
@@ -86,7 +104,7 @@ def run_cmd(
     """Simulate SCENARIO for some days and print its scorecard; write the outputs to --out."""
     console = Console()
     sc = load_scenario(scenario)
-    result = _simulate(console, sc, days, seed, _policy(policy))
+    result = _simulate(console, sc, days, warmup_days, seed, _policy(policy))
     console.print(render([result["summary"]]))
     paths = write_outputs(out, result["run"], result["summary"])
     console.print("wrote " + ", ".join(str(p) for p in paths), style="dim")
@@ -100,6 +118,7 @@ def compare_cmd(
     ] = "fifo,fair",
     days: DaysOpt = 7.0,
     seed: SeedOpt = 42,
+    warmup_days: WarmupOpt = DEFAULT_WARMUP_DAYS,
 ) -> None:
     """Run SCENARIO under several policies on the same demand; print the scorecards side by side."""
     names = [p.strip() for p in policies.split(",") if p.strip()]
@@ -108,5 +127,5 @@ def compare_cmd(
     parsed = [_policy(n) for n in names]
     console = Console()
     sc = load_scenario(scenario)
-    summaries = [_simulate(console, sc, days, seed, p)["summary"] for p in parsed]
+    summaries = [_simulate(console, sc, days, warmup_days, seed, p)["summary"] for p in parsed]
     console.print(render(summaries))

@@ -47,9 +47,11 @@ def jobs_table(run: TwinRun) -> pa.Table:
             "walltime_s",
             "state",
             "pending_reason",
+            "measured",
         )
     }
     horizon = run.world.horizon_s
+    measure_from = run.world.measure_from_s
     for j in run.jobs:
         p = pools[j.placement.pool] if j.placement is not None else None
         cols["id"].append(j.id)
@@ -72,6 +74,7 @@ def jobs_table(run: TwinRun) -> pa.Table:
         cols["walltime_s"].append(j.walltime_s)
         cols["state"].append(j.state.value)
         cols["pending_reason"].append(j.pending_reason)
+        cols["measured"].append(j.submit_s >= measure_from)
     return pa.table(cols)
 
 

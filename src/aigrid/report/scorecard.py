@@ -117,9 +117,10 @@ def headline(s: Summary) -> Text:
     rt = s["runtime"]
     return Text.assemble(
         (f"{s['scenario']}", "bold"),
-        f" · {s['sim_days']:g} days · {s['fleet']['gpus']:,} GPUs in {s['fleet']['sites']} sites",
+        f" · {s['sim_days']:g} days (after {s['warmup_days']:g} of warm-up)",
+        f" · {s['fleet']['gpus']:,} GPUs in {s['fleet']['sites']} sites",
         f" · policy {s['policy']} · seed {s['seed']}\n",
-        f"jobs: {j['submitted']:,} submitted, {j['completed']:,} completed, "
+        f"jobs submitted in the window: {j['submitted']:,}; {j['completed']:,} completed, "
         f"{j['running_at_end']:,} running, {j['pending_at_end']:,} pending, "
         f"{j['rejected']:,} rejected · utilization {_pct(s['utilization']['fleet'])}\n",
         (

@@ -1,9 +1,13 @@
 """The figures of a twin run, as one JSON-ready dict (`summary.json`).
 
-Waits count every submitted job: a job still waiting at the end counts with the wait it has so
-far, a lower bound, so that a class whose jobs never start shows up as waiting long rather than
-vanishing from the statistics. Utilization is busy GPU-hours over available GPU-hours, from time
-0 (an empty fleet) to the end of the horizon.
+Figures cover the measured window: from the end of the warm-up to the end of the horizon. Jobs
+are counted if they were submitted in the window; GPU-hours, energy, money and utilization count
+what happened in the window, including work of jobs carried in from the warm-up.
+
+Waits count every job submitted in the window: a job still waiting at the end counts with the
+wait it has so far, a lower bound, so that a class whose jobs never start shows up as waiting
+long rather than vanishing from the statistics. Utilization is busy GPU-hours over available
+GPU-hours in the window.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ def summarize(run: TwinRun) -> dict[str, Any]:
     scenario = run.scenario
     fleet = scenario.fleet
     horizon = world.horizon_s
-    hours = horizon / 3600.0
+    t0 = world.measure_from_s
+    hours = (horizon - t0) / 3600.0
     pools = fleet.pools
 
     counts: dict[str, int] = defaultdict(int)
@@ -53,7 +58,20 @@ def summarize(run: TwinRun) -> dict[str, Any]:
     gpu_h_by_program: dict[str, float] = dict.fromkeys(scenario.tenancy.programs, 0.0)
     reasons: dict[str, int] = defaultdict(int)
 
+    submitted = started = 0
     for job in world.jobs:
+        if job.start_s is not None and job.placement is not None:
+            end = job.end_s if job.end_s is not None else horizon
+            overlap = min(end, horizon) - max(job.start_s, t0)
+            if overlap > 0:
+                busy_h = job.placement.gpus * overlap / 3600.0
+                served_by_class[job.tenant_class.value] += busy_h
+                busy_by_owner[pools[job.placement.pool].owner] += busy_h
+                gpu_h_by_program[job.program] += busy_h
+        if job.submit_s < t0:
+            continue
+        submitted += 1
+        started += job.first_start_s is not None
         counts[job.state.value] += 1
         cls = job.tenant_class.value
         runtime = job.runtime_s if job.runtime_s is not None else job.walltime_s
@@ -69,12 +87,6 @@ def summarize(run: TwinRun) -> dict[str, Any]:
             wait_by_class[cls].append(wait_h)
             if job.tenant_class is TenantClass.PUBLIC and job.job_class is JobClass.INFERENCE:
                 public_inference_wait.append(wait_h)
-        if job.start_s is not None and job.placement is not None:
-            end = job.end_s if job.end_s is not None else horizon
-            busy_h = job.placement.gpus * (min(end, horizon) - job.start_s) / 3600.0
-            served_by_class[cls] += busy_h
-            busy_by_owner[pools[job.placement.pool].owner] += busy_h
-            gpu_h_by_program[job.program] += busy_h
 
     owner_gpus = fleet.gpus_by_owner()
     total_busy = sum(busy_by_owner.values())
@@ -83,6 +95,7 @@ def summarize(run: TwinRun) -> dict[str, Any]:
 
     meters = world.meters
     site_ids = meters.site_ids
+    mwh, krw, tco2 = meters.window()
     sites = fleet.sites
 
     budget: dict[str, Any] = {}
@@ -94,7 +107,9 @@ def summarize(run: TwinRun) -> dict[str, Any]:
         mean_list = float(np.mean(list_prices)) if list_prices else 0.0
         budget[pid] = {
             "granted_krw": _r(prog.budget_krw, 0),
-            "spent_krw": _r(world.accounts.balance(pid).spent_krw, 0),
+            "spent_krw": _r(
+                world.accounts.balance(pid).spent_krw - world.spent_at_measure.get(pid, 0), 0
+            ),
             "held_krw": _r(world.accounts.balance(pid).held_krw, 0),
             "gpu_hours": _r(used_h, 1),
             "quota_gpu_hours": _r(quota_h, 1),
@@ -109,6 +124,7 @@ def summarize(run: TwinRun) -> dict[str, Any]:
         "seed": run.seed,
         "policy": run.policy.name.value,
         "sim_days": run.days,
+        "warmup_days": run.warmup_days,
         "fleet": {
             "gpus": fleet.gpus,
             "nodes": fleet.nodes,
@@ -117,8 +133,8 @@ def summarize(run: TwinRun) -> dict[str, Any]:
             "gpus_by_owner": owner_gpus,
         },
         "jobs": {
-            "submitted": len(world.jobs),
-            "started": sum(1 for j in world.jobs if j.first_start_s is not None),
+            "submitted": submitted,
+            "started": started,
             "completed": counts[JobState.COMPLETED.value],
             "timed_out": counts[JobState.TIMED_OUT.value],
             "rejected": counts[JobState.REJECTED.value],
@@ -152,12 +168,12 @@ def summarize(run: TwinRun) -> dict[str, Any]:
             },
         },
         "energy": {
-            "mwh": _r(sum(meters.mwh), 2),
-            "cost_krw": _r(sum(meters.krw), 0),
-            "tco2": _r(sum(meters.tco2), 2),
+            "mwh": _r(sum(mwh), 2),
+            "cost_krw": _r(sum(krw), 0),
+            "tco2": _r(sum(tco2), 2),
             "peak_mw_by_site": {s: _r(meters.peak_mw[i], 3) for i, s in enumerate(site_ids)},
             "cap_mw_by_site": {s: _r(sites[s].grid_cap_mw, 3) for s in site_ids},
-            "mwh_by_site": {s: _r(meters.mwh[i], 2) for i, s in enumerate(site_ids)},
+            "mwh_by_site": {s: _r(mwh[i], 2) for i, s in enumerate(site_ids)},
         },
         "budget": {"by_program": budget},
         "runtime": {

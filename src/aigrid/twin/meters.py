@@ -40,6 +40,9 @@ class SiteMeters:
         self.mwh = [0.0] * n
         self.krw = [0.0] * n
         self.tco2 = [0.0] * n
+        self.base_mwh = [0.0] * n
+        self.base_krw = [0.0] * n
+        self.base_tco2 = [0.0] * n
 
     def update(self, site: int, t: float) -> None:
         """Close the interval since the site's last change at `t` and take its new power."""
@@ -53,6 +56,23 @@ class SiteMeters:
         mw = self.state.site_mw[site]
         self.mw[site] = mw
         self.peak_mw[site] = max(self.peak_mw[site], mw)
+
+    def mark(self, t: float) -> None:
+        """Start the measured window at `t`: totals count from here and peaks restart."""
+        for site in range(len(self.site_ids)):
+            self.update(site, t)
+        self.base_mwh = list(self.mwh)
+        self.base_krw = list(self.krw)
+        self.base_tco2 = list(self.tco2)
+        self.peak_mw = list(self.mw)
+
+    def window(self) -> tuple[list[float], list[float], list[float]]:
+        """MWh, KRW and tCO2 per site since `mark`."""
+        return (
+            [a - b for a, b in zip(self.mwh, self.base_mwh, strict=True)],
+            [a - b for a, b in zip(self.krw, self.base_krw, strict=True)],
+            [a - b for a, b in zip(self.tco2, self.base_tco2, strict=True)],
+        )
 
     def finish(self, t: float) -> None:
         for site in range(len(self.site_ids)):

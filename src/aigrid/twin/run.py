@@ -23,6 +23,7 @@ class TwinRun:
     seed: int
     policy: Policy
     days: float
+    warmup_days: float
     world: World
     wall_seconds: float
     generate_seconds: float
@@ -38,26 +39,31 @@ def run_twin(
     days: float,
     seed: int,
     policy: Policy,
+    warmup_days: float = 0.0,
     jobs: Sequence[Job] | None = None,
     on_progress: ProgressFn | None = None,
     log_events: bool = False,
 ) -> TwinRun:
-    """Simulate `days` of `scenario` under `policy`. Demand is generated from `seed` unless
-    `jobs` are given (sorted by submission time)."""
+    """Simulate `days` of `scenario` under `policy`, after `warmup_days` that fill the fleet
+    and are left out of the figures. Demand is generated from `seed` unless `jobs` are given
+    (sorted by submission time; simulated second 0 is the start of the warm-up)."""
     if days <= 0:
         raise UsageError(f"--days must be positive, got {days}")
+    if warmup_days < 0:
+        raise UsageError(f"--warmup-days must not be negative, got {warmup_days}")
     t0 = time.perf_counter()
     if jobs is None:
-        jobs = generate(scenario, days, seed)
+        jobs = generate(scenario, warmup_days + days, seed)
     t1 = time.perf_counter()
     world = World(
         scenario,
         jobs,
         policy,
-        days * 86400.0,
+        (warmup_days + days) * 86400.0,
+        measure_from_s=warmup_days * 86400.0,
         log_events=log_events,
         on_progress=on_progress,
     )
     world.run()
     t2 = time.perf_counter()
-    return TwinRun(scenario, seed, policy, days, world, t2 - t0, t1 - t0)
+    return TwinRun(scenario, seed, policy, days, warmup_days, world, t2 - t0, t1 - t0)

@@ -30,6 +30,7 @@ from aigrid.twin.meters import SiteMeters
 
 # Event priorities within one instant: endings free capacity before arrivals are queued; the
 # scheduling pass runs after both; the sampler reads the state the pass left.
+_PRIO_MEASURE = -1
 _PRIO_END = 0
 _PRIO_ARRIVAL = 1
 _PRIO_PASS = 8
@@ -65,6 +66,7 @@ class World:
         policy: Policy,
         horizon_s: float,
         *,
+        measure_from_s: float = 0.0,
         log_events: bool = False,
         on_progress: Callable[[float, int], None] | None = None,
     ) -> None:
@@ -72,6 +74,11 @@ class World:
         self.jobs = jobs
         self.policy = policy
         self.horizon_s = horizon_s
+        if not 0.0 <= measure_from_s < horizon_s:
+            raise ValueError("the measured window must start within the horizon")
+        self.measure_from_s = measure_from_s
+        """Start of the measured window; what comes before is warm-up, left out of figures."""
+        self.spent_at_measure: dict[str, int] = {}
         self.state = ClusterState(scenario.fleet, scenario.tenancy)
         self.queues = QueueSet()
         self.accounts = ProgramAccounts.from_programs(scenario.tenancy.programs, keep_entries=False)
@@ -95,13 +102,15 @@ class World:
         self.END = e.register(self._on_end)
         self.PASS = e.register(self._on_pass)
         self.SAMPLE = e.register(self._on_sample)
+        self.MEASURE = e.register(self._on_measure)
 
     # -- running --------------------------------------------------------------------------------
 
     def run(self) -> None:
         if self.jobs:
             self.engine.schedule(self.jobs[0].submit_s, self.ARRIVAL, None, _PRIO_ARRIVAL)
-        self.engine.schedule(0.0, self.SAMPLE, None, _PRIO_SAMPLE)
+        self.engine.schedule(self.measure_from_s, self.MEASURE, None, _PRIO_MEASURE)
+        self.engine.schedule(self.measure_from_s, self.SAMPLE, None, _PRIO_SAMPLE)
         self.engine.run(until=self.horizon_s)
         self.meters.finish(self.horizon_s)
 
@@ -195,6 +204,13 @@ class World:
                 d.job.transition(JobState.REJECTED, t)
         for site in sorted(touched_sites):
             self.meters.update(site, t)
+
+    def _on_measure(self, t: float, _payload: object) -> None:
+        """The warm-up is over: meters and budgets count from here."""
+        self.meters.mark(t)
+        self.spent_at_measure = {
+            pid: self.accounts.balance(pid).spent_krw for pid in self.scenario.tenancy.programs
+        }
 
     def _on_sample(self, t: float, _payload: object) -> None:
         s = self.samples
