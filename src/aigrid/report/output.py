@@ -85,6 +85,12 @@ def timeseries_table(run: TwinRun) -> pa.Table:
         cols[f"busy_gpus.{owner}"] = series
     for site, mw_series in s.mw_by_site.items():
         cols[f"mw.{site}"] = mw_series
+    for cls, busy in s.busy_by_tenant_class.items():
+        cols[f"busy_gpus_by_class.{cls}"] = busy
+    for reason, counts in s.pending_by_reason.items():
+        cols[f"pending_by_reason.{reason}"] = counts
+    for program, spent in s.spent_krw_by_program.items():
+        cols[f"spent_krw.{program}"] = spent
     return pa.table(cols)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from aigrid.ledger import ProgramAccounts
-from aigrid.model import Job, JobState, Scenario
+from aigrid.model import Job, JobState, Scenario, TenantClass
 from aigrid.scheduler import (
     Admit,
     ClusterState,
@@ -21,6 +21,7 @@ from aigrid.scheduler import (
     Policy,
     QueueKey,
     QueueSet,
+    ReasonCode,
     Reject,
     Snapshot,
     decide,
@@ -46,8 +47,13 @@ class Samples:
     t: list[float] = field(default_factory=list)
     busy_by_owner: dict[str, list[int]] = field(default_factory=dict)
     mw_by_site: dict[str, list[float]] = field(default_factory=dict)
+    busy_by_tenant_class: dict[str, list[int]] = field(default_factory=dict)
     pending: list[int] = field(default_factory=list)
+    pending_by_reason: dict[str, list[int]] = field(default_factory=dict)
+    """Pending jobs by the code of the reason they wait (`ReasonCode.slug`)."""
     running: list[int] = field(default_factory=list)
+    spent_krw_by_program: dict[str, list[float]] = field(default_factory=dict)
+    """Spent since the start of the measured window, settled jobs only."""
 
 
 @dataclass(slots=True)
@@ -92,7 +98,11 @@ class World:
         self.samples = Samples(
             busy_by_owner={o: [] for o in scenario.fleet.owners},
             mw_by_site={s: [] for s in scenario.fleet.sites},
+            busy_by_tenant_class={c.value: [] for c in TenantClass},
+            pending_by_reason={r.slug: [] for r in ReasonCode},
+            spent_krw_by_program={p: [] for p in scenario.tenancy.programs},
         )
+        self._busy_by_class: dict[str, int] = {c.value: 0 for c in TenantClass}
         self._pool_owner = [p.owner for p in scenario.fleet.pools]
         self._next_arrival = 0
         self._pass_pending = False
@@ -110,7 +120,7 @@ class World:
         if self.jobs:
             self.engine.schedule(self.jobs[0].submit_s, self.ARRIVAL, None, _PRIO_ARRIVAL)
         self.engine.schedule(self.measure_from_s, self.MEASURE, None, _PRIO_MEASURE)
-        self.engine.schedule(self.measure_from_s, self.SAMPLE, None, _PRIO_SAMPLE)
+        self.engine.schedule(0.0, self.SAMPLE, None, _PRIO_SAMPLE)
         self.engine.run(until=self.horizon_s)
         self.meters.finish(self.horizon_s)
 
@@ -140,6 +150,7 @@ class World:
         job.transition(JobState.COMPLETED if runtime <= job.walltime_s else JobState.TIMED_OUT, t)
         state.release(job.program, placement)
         self.running -= 1
+        self._busy_by_class[job.tenant_class.value] -= placement.gpus
         charge = self.charges.pop(job.id)
         start = job.start_s if job.start_s is not None else t
         actual = charge.alloc * (t - start) / 3600.0 * charge.price
@@ -195,6 +206,7 @@ class World:
                 runtime = job.runtime_s if job.runtime_s is not None else job.walltime_s
                 self.engine.schedule(t + min(runtime, job.walltime_s), self.END, job, _PRIO_END)
                 self.running += 1
+                self._busy_by_class[job.tenant_class.value] += d.placement.gpus
                 touched_sites.add(state.pool_site[d.placement.pool])
             elif isinstance(d, Park):
                 queues.park(d.key, d.reason, d.tokens, d.needs)
@@ -213,6 +225,13 @@ class World:
         }
 
     def _on_sample(self, t: float, _payload: object) -> None:
+        """Every simulated hour: report progress, and in the measured window, sample."""
+        if self._on_progress is not None:
+            self._on_progress(t, self.engine.events)
+        if t + SAMPLE_EVERY_S <= self.horizon_s:
+            self.engine.schedule(t + SAMPLE_EVERY_S, self.SAMPLE, None, _PRIO_SAMPLE)
+        if t < self.measure_from_s:
+            return
         s = self.samples
         s.t.append(t)
         busy: dict[str, int] = dict.fromkeys(s.busy_by_owner, 0)
@@ -222,9 +241,16 @@ class World:
             series.append(busy[owner])
         for i, site in enumerate(self.state.site_ids):
             s.mw_by_site[site].append(self.state.site_mw[i])
+        for cls, series in s.busy_by_tenant_class.items():
+            series.append(self._busy_by_class[cls])
         s.pending.append(len(self.queues))
+        by_reason = dict.fromkeys(s.pending_by_reason, 0)
+        for q in self.queues.queues.values():
+            if q.reason is not None:
+                by_reason[q.reason.code.slug] += len(q)
+        for slug, series in s.pending_by_reason.items():
+            series.append(by_reason[slug])
         s.running.append(self.running)
-        if self._on_progress is not None:
-            self._on_progress(t, self.engine.events)
-        if t + SAMPLE_EVERY_S <= self.horizon_s:
-            self.engine.schedule(t + SAMPLE_EVERY_S, self.SAMPLE, None, _PRIO_SAMPLE)
+        for pid, spent_series in s.spent_krw_by_program.items():
+            spent = self.accounts.balance(pid).spent_krw - self.spent_at_measure.get(pid, 0)
+            spent_series.append(float(spent))
