@@ -5,6 +5,7 @@ returns decisions (`Admit`, `Park`, `Reject`); whoever owns the state applies th
 """
 
 from aigrid.scheduler.capacity import PoolCapacity
+from aigrid.scheduler.commit import commit
 from aigrid.scheduler.cycle import Snapshot, decide
 from aigrid.scheduler.decisions import Admit, Decision, Park, Reject
 from aigrid.scheduler.policy import Policy, PolicyName, dominant_share
@@ -29,6 +30,7 @@ __all__ = [
     "Reject",
     "Snapshot",
     "WakeToken",
+    "commit",
     "decide",
     "dominant_share",
 ]

@@ -17,13 +17,14 @@ from aigrid.model import Job, JobState, Scenario, TenantClass
 from aigrid.scheduler import (
     Admit,
     ClusterState,
-    Park,
+    Decision,
     Policy,
     QueueKey,
     QueueSet,
     ReasonCode,
     Reject,
     Snapshot,
+    commit,
     decide,
 )
 from aigrid.twin.engine import EventEngine
@@ -182,19 +183,19 @@ class World:
         if not self.queues.active:
             return
         self.passes += 1
-        decisions = decide(Snapshot(t, self.state, self.queues), self.policy)
+        snapshot = Snapshot(t, self.state, self.queues)
+        decisions = decide(snapshot, self.policy)
+        commit(snapshot, decisions)
         self.apply(t, decisions)
 
-    def apply(self, t: float, decisions: Sequence[Admit | Park | Reject]) -> None:
-        """Apply one cycle's decisions, in order, to the world."""
+    def apply(self, t: float, decisions: Sequence[Decision]) -> None:
+        """What the decisions of one cycle mean in the twin, once `commit` has updated the
+        queues and the cluster state: job states, budget holds, completion events, meters."""
         state = self.state
-        queues = self.queues
         touched_sites: set[int] = set()
         for d in decisions:
             if isinstance(d, Admit):
                 job = d.job
-                queues.consume(QueueKey.of(job), 1)
-                state.allocate(job.program, d.placement)
                 job.transition(JobState.RUNNING, t)
                 job.placement = d.placement
                 if not self.accounts.hold(job.id, job.program, d.hold_krw, t):
@@ -208,10 +209,7 @@ class World:
                 self.running += 1
                 self._busy_by_class[job.tenant_class.value] += d.placement.gpus
                 touched_sites.add(state.pool_site[d.placement.pool])
-            elif isinstance(d, Park):
-                queues.park(d.key, d.reason, d.tokens, d.needs)
-            else:
-                queues.consume(QueueKey.of(d.job), 1)
+            elif isinstance(d, Reject):
                 d.job.pending_reason = d.reason.message
                 d.job.transition(JobState.REJECTED, t)
         for site in sorted(touched_sites):
