@@ -130,8 +130,8 @@ def _expected(dimension: Dimension, unit: str) -> str:
     """The words that say what a key of `dimension` in `unit` takes."""
     article = "an" if dimension.name[0] in "aeiou" else "a"
     return (
-        f"expected {article} {dimension.name} in {unit}: a number, or a string with one of the units "
-        f"{', '.join(dimension.shown)}"
+        f"expected {article} {dimension.name} in {unit}: a number, or a string with one of "
+        f"the units {', '.join(dimension.shown)}"
     )
 
 
