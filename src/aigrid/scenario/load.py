@@ -124,7 +124,7 @@ def _read(name_or_path: str | Path) -> tuple[str, str]:
                 f"(built-ins: {', '.join(builtins)})",
             )
         entry = _builtin_folder().joinpath(f"{text_name}.yaml")
-        return f"{text_name}.yaml (built-in)", entry.read_text(encoding="utf-8")
+        return f"builtin/{text_name}.yaml", entry.read_text(encoding="utf-8")
     try:
         return text_name, path.read_text(encoding="utf-8")
     except FileNotFoundError:
