@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from tests.scenario.helpers import run_aigrid
+from tests.cli import run_aigrid
 
 
 def _summary(path: Path) -> dict[str, Any]:

@@ -34,5 +34,5 @@ def main() -> None:
     try:
         app()
     except AigridError as exc:
-        _err.print(Text.assemble(("error: ", "bold red"), str(exc)))
+        _err.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -12,7 +10,6 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from aigrid.errors import AigridError
 from aigrid.model import Scenario
 from aigrid.scenario import builtin_scenarios, load_scenario
 from aigrid.scenario.summary import ScenarioSummary, summarize
@@ -31,23 +28,8 @@ def _console() -> Console:
 
 
 def _load(name_or_path: str) -> Scenario:
-    with _one_line_errors():
-        return load_scenario(name_or_path)
-
-
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    """aigrid's errors as one red line on stderr and their exit code.
-
-    A message may quote the user's file (keys, values), so it is printed as plain text, never
-    parsed as console markup.
-    """
-    try:
-        yield
-    except AigridError as exc:
-        message = Text.assemble(("error:", "bold red"), " ", str(exc))
-        Console(stderr=True).print(message, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
+    # A bad file raises ScenarioError; `aigrid.cli.main` prints it as one line, exit code 2.
+    return load_scenario(name_or_path)
 
 
 @app.command()
