@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from aigrid.model import Job
 from aigrid.scenario import load_scenario
 from aigrid.scheduler import Policy
-from aigrid.twin.run import run_twin
+from aigrid.twin.run import DEFAULT_WARMUP_DAYS, run_twin
 
 
 def heapq_floor(jobs: Sequence[Job], horizon_s: float) -> tuple[float, int]:
@@ -47,6 +47,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--scenario", default="korea-2026")
     ap.add_argument("--days", type=float, default=7.0)
+    ap.add_argument("--warmup-days", type=float, default=DEFAULT_WARMUP_DAYS)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--policy", default="fair")
     ap.add_argument("--runs", type=int, default=5)
@@ -56,12 +57,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     walls: list[float] = []
     ratios: list[float] = []
     for _ in range(args.runs):
-        run = run_twin(scenario, days=args.days, seed=args.seed, policy=policy)
+        run = run_twin(
+            scenario, days=args.days, warmup_days=args.warmup_days, seed=args.seed, policy=policy
+        )
         floor_s, floor_events = heapq_floor(run.jobs, run.world.horizon_s)
         sim_s = run.wall_seconds - run.generate_seconds
         line = {
             "scenario": args.scenario,
             "days": args.days,
+            "warmup_days": args.warmup_days,
             "policy": args.policy,
             "wall_s": round(run.wall_seconds, 3),
             "generate_s": round(run.generate_seconds, 3),

@@ -19,7 +19,7 @@ from aigrid.report.scorecard import render
 from aigrid.report.summary import summarize
 from aigrid.scenario import load_scenario
 from aigrid.scheduler import Policy
-from aigrid.twin.run import ProgressFn, run_twin
+from aigrid.twin.run import DEFAULT_WARMUP_DAYS, ProgressFn, run_twin
 
 app = typer.Typer(help="Simulate the grid: the digital twin.", no_args_is_help=True)
 
@@ -37,7 +37,6 @@ WarmupOpt = Annotated[
         min=0.0,
     ),
 ]
-DEFAULT_WARMUP_DAYS = 2.0
 
 
 def _policy(name: str) -> Policy:

@@ -14,6 +14,9 @@ from aigrid.twin.world import World
 
 ProgressFn = Callable[[float, int], None]
 
+DEFAULT_WARMUP_DAYS = 2.0
+"""Warm-up the command line uses: long enough for the fleet to fill with the built-in demand."""
+
 
 @dataclass(frozen=True, slots=True)
 class TwinRun:
