@@ -1,0 +1,24 @@
+"""What every service needs: the store, a clock, a way to wake the scheduling loop, and where
+to read job logs. Passed in explicitly; there is no module-level state."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aigrid.live.store import Store
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass(slots=True)
+class ServiceContext:
+    store: Store
+    clock: Callable[[], float] = time.time
+    wake_loop: Callable[[], None] = field(default=_nothing)
+    """Called after a change the scheduling loop should see soon (a submit, a cancel)."""
+    read_logs: Callable[[int, int], str | None] | None = None
+    """(job id, max bytes) -> the tail of the job's log, or None if there is none."""

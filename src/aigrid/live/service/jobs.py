@@ -1,0 +1,174 @@
+"""Jobs: submit, list, get (with state and pending reason), cancel, logs.
+
+The service writes a new job as pending and wakes the scheduling loop; from then on the loop is
+the only writer of a job's state. A cancel is a request the loop carries out (it may have to
+stop a running job on its backend first).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from aigrid.live.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
+from aigrid.live.service.admin import active_grants
+from aigrid.live.service.auth import Principal, Role
+from aigrid.live.service.context import ServiceContext
+from aigrid.live.store.models import GpuModelRow, JobRow, OrgRow, ProgramRow
+from aigrid.model import JobClass, JobState
+
+MAX_WALLTIME_S = 14 * 86400.0
+MAX_LOG_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    org: str
+    program: str
+    gpus: int
+    walltime_s: float
+    command: Sequence[str]
+    env: Mapping[str, str] = field(default_factory=dict)
+    gpu_models: Sequence[str] = ()
+    sovereign: bool = False
+    preemptible: bool = False
+    job_class: JobClass = JobClass.BATCH
+    name: str = ""
+
+
+def queue_key(program: str, gpus: int, gpu_models: Sequence[str], sovereign: bool) -> str:
+    """The scheduler's queue key of a job, as text (jobs with equal keys wait together)."""
+    return json.dumps([program, gpus, sorted(gpu_models), sovereign], separators=(",", ":"))
+
+
+def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
+    if who.role is Role.MANAGER:
+        raise ForbiddenError("a program manager's token may not submit jobs; use a member's")
+    if not who.sees(req.org):
+        raise NotFoundError(f"no org {req.org!r}")
+    if req.gpus < 1:
+        raise InvalidRequestError(f"gpus must be at least 1, got {req.gpus}")
+    if not 0 < req.walltime_s <= MAX_WALLTIME_S or math.isnan(req.walltime_s):
+        raise InvalidRequestError(
+            f"walltime must be more than 0 and at most {MAX_WALLTIME_S / 86400:g} days"
+        )
+    if not req.command or not req.command[0]:
+        raise InvalidRequestError("a job needs a command")
+    now = ctx.clock()
+    with ctx.store.write() as s:
+        org = s.get(OrgRow, req.org)
+        if org is None:
+            raise NotFoundError(f"no org {req.org!r}")
+        if s.get(ProgramRow, req.program) is None:
+            raise NotFoundError(f"no program {req.program!r}")
+        grants = active_grants(s, req.org, req.program, now)
+        if not grants:
+            if who.role is Role.MEMBER:
+                # The program exists, but this org may not know that.
+                raise NotFoundError(f"no program {req.program!r} with a grant to org {req.org!r}")
+            raise ForbiddenError(f"org {req.org!r} has no valid grant from program {req.program!r}")
+        models = set(s.scalars(select(GpuModelRow.name)))
+        for m in req.gpu_models:
+            if m not in models:
+                raise InvalidRequestError(
+                    f"no GPU model {m!r} in the fleet (it has: {', '.join(sorted(models))})"
+                )
+        # A grant naming GPU models limits the job to them, unless another grant names none.
+        allowed = {m for g in grants for m in g.gpu_models}
+        if allowed and all(g.gpu_models for g in grants):
+            if not req.gpu_models:
+                gpu_models = sorted(allowed)
+            elif set(req.gpu_models) <= allowed:
+                gpu_models = sorted(req.gpu_models)
+            else:
+                raise ForbiddenError(
+                    f"the grant allows only GPU models {', '.join(sorted(allowed))}"
+                )
+        else:
+            gpu_models = sorted(req.gpu_models)
+        row = JobRow(
+            org=req.org,
+            program=req.program,
+            tenant_class=org.tenant_class,
+            job_class=req.job_class.value,
+            gpus=req.gpus,
+            gpu_models=gpu_models,
+            sovereign=req.sovereign,
+            preemptible=req.preemptible,
+            walltime_s=req.walltime_s,
+            name=req.name or req.command[0].rsplit("/", 1)[-1][:200],
+            command=list(req.command),
+            env=dict(req.env),
+            state=JobState.PENDING.value,
+            queue_key=queue_key(req.program, req.gpus, gpu_models, req.sovereign),
+            pending_reason=None,
+            submitted_by=who.token,
+            submit_s=now,
+            attempt=0,
+        )
+        s.add(row)
+    ctx.wake_loop()
+    return row
+
+
+def list_jobs(
+    ctx: ServiceContext,
+    who: Principal,
+    *,
+    state: JobState | None = None,
+    org: str | None = None,
+    program: str | None = None,
+    limit: int = 100,
+) -> Sequence[JobRow]:
+    """The newest `limit` jobs the principal may see, newest first."""
+    if not 1 <= limit <= 10_000:
+        raise InvalidRequestError("limit must be between 1 and 10000")
+    q = select(JobRow).where(who.where(JobRow.org, JobRow.program))
+    if state is not None:
+        q = q.where(JobRow.state == state.value)
+    if org is not None:
+        q = q.where(JobRow.org == org)
+    if program is not None:
+        q = q.where(JobRow.program == program)
+    with ctx.store.read() as s:
+        return s.scalars(q.order_by(JobRow.id.desc()).limit(limit)).all()
+
+
+def get_job(ctx: ServiceContext, who: Principal, job_id: int) -> JobRow:
+    with ctx.store.read() as s:
+        row = s.get(JobRow, job_id)
+    if row is None or not who.sees(row.org, row.program):
+        raise NotFoundError(f"no job {job_id}")
+    return row
+
+
+def cancel_job(ctx: ServiceContext, who: Principal, job_id: int) -> JobRow:
+    """Ask the scheduling loop to cancel the job (idempotent while it has not ended)."""
+    with ctx.store.write() as s:
+        row = s.get(JobRow, job_id)
+        if row is None or not who.sees(row.org, row.program):
+            raise NotFoundError(f"no job {job_id}")
+        if JobState(row.state).terminal:
+            raise ConflictError(f"job {job_id} has already ended ({row.state})")
+        if row.cancel_requested_s is None:
+            s.execute(
+                update(JobRow).where(JobRow.id == job_id).values(cancel_requested_s=ctx.clock())
+            )
+            s.refresh(row)
+    ctx.wake_loop()
+    return row
+
+
+def job_logs(ctx: ServiceContext, who: Principal, job_id: int, max_bytes: int) -> str:
+    """The last `max_bytes` of the job's output (stdout and stderr)."""
+    get_job(ctx, who, job_id)
+    if not 1 <= max_bytes <= MAX_LOG_BYTES:
+        raise InvalidRequestError(f"max_bytes must be between 1 and {MAX_LOG_BYTES}")
+    if ctx.read_logs is None:
+        raise ConflictError("this server's backend keeps no logs")
+    text = ctx.read_logs(job_id, max_bytes)
+    return "" if text is None else text

@@ -1,0 +1,1 @@
+"""Revisions of the live store's schema, oldest first."""

@@ -1,0 +1,93 @@
+"""The live store: migrations on both databases, the schema they make, the fleet, and the
+ledger's uniqueness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from aigrid.errors import UsageError
+from aigrid.live.fleet import local_fleet
+from aigrid.live.service import Role, ServiceContext, authenticate
+from aigrid.live.service.admin import create_grant, create_org, create_program, issue_token
+from aigrid.live.service.jobs import JobRequest, submit
+from aigrid.live.store import Store, current_revision, database_url, head_revision, upgrade
+from aigrid.live.store.fleet import load_fleet, save_fleet
+from aigrid.live.store.models import Base, LedgerEntryRow, NodeRow
+from aigrid.model import TenantClass
+from aigrid.scenario import load_scenario
+
+
+def test_upgrade_reaches_head_and_is_idempotent(store: Store) -> None:
+    assert current_revision(store.engine) == head_revision()
+    upgrade(store.engine)
+    assert current_revision(store.engine) == head_revision()
+
+
+def test_migrations_make_exactly_the_models_schema(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_sqlite_store_is_in_wal_mode(tmp_path: Path) -> None:
+    s = Store.open(f"{tmp_path}/x.db")
+    with s.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    s.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "want"),
+    [
+        ("x.db", "sqlite:///x.db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///a.db", "sqlite:///a.db"),
+    ],
+)
+def test_database_url(typed: str, want: str) -> None:
+    assert database_url(typed) == want
+
+
+def test_unsupported_database_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="unsupported database"):
+        Store.open("mysql://u@h/db")
+
+
+def test_fleet_round_trip_and_replacement(store: Store) -> None:
+    tiny = load_scenario("tiny").fleet
+    with store.write() as s:
+        assert save_fleet(s, tiny, "local")
+    with store.write() as s:
+        assert not save_fleet(s, tiny, "local")
+    with store.read() as s:
+        assert load_fleet(s) == tiny
+        assert len(s.scalars(select(NodeRow)).all()) == tiny.nodes
+    local = local_fleet(4)
+    with store.write() as s:
+        assert save_fleet(s, local, "local")
+    with store.read() as s:
+        assert load_fleet(s) == local
+
+
+def test_ledger_entries_are_unique_per_job_interval_and_kind(store: Store) -> None:
+    ctx = ServiceContext(store)
+    with store.write() as s:
+        save_fleet(s, local_fleet(2), "local")
+    _, token = issue_token(store, 0.0, Role.ADMIN)
+    admin = authenticate(ctx, token.text)
+    create_org(ctx, admin, "o", "O", TenantClass.SME)
+    create_program(ctx, admin, "p", budget_krw=1e6)
+    create_grant(ctx, admin, "p", "o")
+    job = submit(ctx, admin, JobRequest("o", "p", 1, 60.0, ["true"]))
+    row = {"job_id": job.id, "interval": 1, "kind": "hold", "program": "p", "org": "o"}
+    with store.write() as s:
+        s.execute(insert(LedgerEntryRow), [{**row, "krw": 5, "gpu_seconds": 0.0, "at_s": 1.0}])
+    with pytest.raises(IntegrityError), store.write() as s:
+        s.execute(insert(LedgerEntryRow), [{**row, "krw": 5, "gpu_seconds": 0.0, "at_s": 2.0}])
