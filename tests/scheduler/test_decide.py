@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import math
+
 import pytest
 
 from aigrid.model import Fleet, Job, Placement, Tenancy, TenantClass, Zone
@@ -16,6 +18,7 @@ from aigrid.scheduler import (
     QueueSet,
     ReasonCode,
     Reject,
+    Reserve,
     Snapshot,
     decide,
 )
@@ -29,6 +32,8 @@ class Case:
     tenancy: Tenancy
     pending: list[Job]
     running: list[tuple[str, Placement]] = field(default_factory=list)
+    running_until: list[float] = field(default_factory=list)
+    """When each running job ends at the latest (its walltime limit); for backfill."""
     policy: PolicyName = PolicyName.FAIR
     want_admitted: list[int] = field(default_factory=list)
     """Job ids admitted, in decision order."""
@@ -38,6 +43,8 @@ class Case:
     want_nodes: dict[int, tuple[int, tuple[int, ...]]] = field(default_factory=dict)
     """Job id -> (pool, nodes) for admitted jobs whose placement matters."""
     want_borrowed: list[int] = field(default_factory=list)
+    want_reserved: dict[int, tuple[int, float, tuple[int, ...]]] = field(default_factory=dict)
+    """Job id -> (pool, start, nodes) of the backfill reservations made."""
 
 
 ONE_POOL = fleet([pool("a", nodes=2)])
@@ -180,6 +187,60 @@ CASES = [
         want_nodes={1: (1, (0,))},
     ),
     Case(
+        "backfill: a gang that waits reserves the nodes that free first, by walltime limits",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 32})),
+        [job(16, runtime=60, walltime=600, id=1)],
+        running=[("p1", Placement(0, (0,), (4,))), ("p1", Placement(0, (1,), (4,)))],
+        running_until=[1000.0, 500.0],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+        want_reserved={1: (0, 1000.0, (0, 1))},
+    ),
+    Case(
+        "backfill: later jobs use reserved nodes only if they end before the reservation",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 32})),
+        [
+            job(16, submit=0, runtime=60, walltime=600, id=1),
+            job(4, submit=1, runtime=60, walltime=2400, id=2),
+            job(4, submit=2, runtime=60, walltime=420, id=3),
+        ],
+        running=[("p1", Placement(0, (0,), (4,))), ("p1", Placement(0, (1,), (4,)))],
+        running_until=[1000.0, 500.0],
+        want_admitted=[3],
+        want_parked={1: ReasonCode.NO_CAPACITY, 2: ReasonCode.RESERVED},
+        want_reserved={1: (0, 1000.0, (0, 1))},
+    ),
+    Case(
+        "backfill: nodes outside the reservation stay free for anyone",
+        fleet([pool("a", nodes=3)]),
+        tenancy(program("p1", {"H100": 32})),
+        [
+            job(16, submit=0, runtime=60, walltime=600, id=1),
+            job(8, submit=1, runtime=60, walltime=2400, id=2),
+            job(4, submit=2, runtime=60, walltime=2400, id=3),
+        ],
+        running=[("p1", Placement(0, (0,), (4,))), ("p1", Placement(0, (1,), (6,)))],
+        running_until=[1000.0, 300.0],
+        # Job 1 needs two whole nodes: node 2 now and node 1 at 300. Job 2 would need node 2;
+        # job 3 fits on node 0, which the reservation does not need.
+        want_admitted=[3],
+        want_parked={1: ReasonCode.NO_CAPACITY, 2: ReasonCode.RESERVED},
+        want_reserved={1: (0, 300.0, (1, 2))},
+        want_nodes={3: (0, (0,))},
+    ),
+    Case(
+        "no reservations under fifo",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 32})),
+        [job(16, submit=0, id=1), job(4, submit=1, walltime=99999, id=2)],
+        running=[("p1", Placement(0, (0,), (4,)))],
+        running_until=[1000.0],
+        policy=PolicyName.FIFO,
+        want_admitted=[2],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+    ),
+    Case(
         "fifo serves in submission order across programs",
         ONE_POOL,
         tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
@@ -210,8 +271,9 @@ CASES = [
 
 def _snapshot(case: Case) -> Snapshot:
     state = ClusterState(case.fleet, case.tenancy)
-    for prog, placement in case.running:
-        state.allocate(prog, placement)
+    for k, (prog, placement) in enumerate(case.running):
+        until = case.running_until[k] if k < len(case.running_until) else math.inf
+        state.allocate(prog, placement, job_id=-1 - k, until=until)
     queues = QueueSet()
     for j in sorted(case.pending, key=lambda j: (j.submit_s, j.id)):
         queues.push(j)
@@ -221,7 +283,7 @@ def _snapshot(case: Case) -> Snapshot:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_decide(case: Case) -> None:
     snap = _snapshot(case)
-    decisions = decide(snap, Policy(case.policy))
+    decisions = decide(snap, Policy.parse(case.policy.value))
     admitted = [d.job.id for d in decisions if isinstance(d, Admit)]
     rejected = {d.job.id: d.reason.code for d in decisions if isinstance(d, Reject)}
     done = set(admitted) | set(rejected)
@@ -237,6 +299,12 @@ def test_decide(case: Case) -> None:
     for jid, (want_pool, want_nodes) in case.want_nodes.items():
         assert (by_id[jid].placement.pool, by_id[jid].placement.nodes) == (want_pool, want_nodes)
     assert [j for j, d in by_id.items() if d.borrowed] == case.want_borrowed
+    reserved = {
+        d.job.id: (d.reservation.pool, d.reservation.start_s, tuple(sorted(d.reservation.nodes)))
+        for d in decisions
+        if isinstance(d, Reserve)
+    }
+    assert reserved == case.want_reserved
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -245,10 +313,10 @@ def test_decide_leaves_the_snapshot_as_it_found_it(case: Case) -> None:
     free_before = [list(c.free) for c in snap.state.capacity]
     usage_before = {p: {m: v for m, v in u.items() if v} for p, u in snap.state.usage.items()}
     mw_before = list(snap.state.site_mw)
-    first = decide(snap, Policy(case.policy))
+    first = decide(snap, Policy.parse(case.policy.value))
     assert [list(c.free) for c in snap.state.capacity] == free_before
     assert {
         p: {m: v for m, v in u.items() if v} for p, u in snap.state.usage.items()
     } == usage_before
     assert snap.state.site_mw == pytest.approx(mw_before)
-    assert decide(snap, Policy(case.policy)) == first
+    assert decide(snap, Policy.parse(case.policy.value)) == first

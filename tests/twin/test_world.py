@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from aigrid.model import Job, JobState, Scenario, Zone
@@ -166,9 +166,7 @@ def test_invariants_hold_after_every_event(
     w = _world(jobs, sc, policy, horizon=30_000)
     w.engine.schedule(0.0, w.SAMPLE, None, 9)
     w.engine.schedule(jobs_sorted_first(w), w.ARRIVAL, None, 1)
-    while w.engine.peek() is not None and (w.engine.peek() or 0) <= w.horizon_s:
-        w.engine.step()
-        check_invariants(w)
+    step_checking_backfill_promises(w)
     for j in w.jobs:
         assert (
             j.state.terminal
@@ -181,6 +179,56 @@ def test_invariants_hold_after_every_event(
     for pid in sc.tenancy.programs:
         b = w.accounts.balance(pid)
         assert b.spent_krw + b.held_krw <= 5e6
+
+
+def step_checking_backfill_promises(w: World) -> None:
+    """Run `w` event by event, checking the invariants after each, and at the end that no job
+    that got a backfill reservation started later than the reservation promised."""
+    promised: dict[int, float] = {}  # job id -> start of its first backfill reservation
+    broken: set[int] = set()  # reservations dropped while the job still waited
+    while w.engine.peek() is not None and (w.engine.peek() or 0) <= w.horizon_s:
+        w.engine.step()
+        check_invariants(w)
+        holders = {r.job_id for r in w.state.reservations.values()}
+        for r in w.state.reservations.values():
+            promised.setdefault(r.job_id, r.start_s)
+        for jid in promised.keys() - holders:
+            if w.jobs_by_id[jid].state is JobState.PENDING:
+                broken.add(jid)
+    event(f"backfill reservations kept: {len(promised) - len(broken) > 0}")
+    for jid, start in promised.items():
+        j = w.jobs_by_id[jid]
+        if jid not in broken and j.first_start_s is not None:
+            assert j.first_start_s <= start + 1e-9, (jid, j.first_start_s, start)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    specs=st.lists(
+        st.tuples(
+            st.sampled_from([1, 2, 4, 8, 16, 24]),
+            st.integers(0, 5_000),
+            st.integers(60, 5_000),
+            st.floats(1.0, 3.0),
+        ),
+        min_size=5,
+        max_size=30,
+    ),
+    nodes=st.integers(2, 4),
+)
+def test_backfill_never_delays_a_reserved_job(
+    specs: list[tuple[int, int, int, float]], nodes: int
+) -> None:
+    # Quota above the hardware, so that capacity, not quota, is what jobs wait for.
+    sc = scenario(fleet([pool("a", nodes=nodes)]), tenancy(program("p1", {"H100": 16 * nodes})))
+    jobs = [
+        job(g, submit=float(t), runtime=float(r), walltime=float(r) * over, id=i)
+        for i, (g, t, r, over) in enumerate(specs)
+    ]
+    w = _world(jobs, sc, PolicyName.FAIR, horizon=100_000)
+    w.engine.schedule(0.0, w.SAMPLE, None, 9)
+    w.engine.schedule(w.jobs[0].submit_s, w.ARRIVAL, None, 1)
+    step_checking_backfill_promises(w)
 
 
 def jobs_sorted_first(w: World) -> float:

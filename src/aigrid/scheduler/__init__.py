@@ -7,11 +7,11 @@ returns decisions (`Admit`, `Park`, `Reject`); whoever owns the state applies th
 from aigrid.scheduler.capacity import PoolCapacity
 from aigrid.scheduler.commit import commit
 from aigrid.scheduler.cycle import Snapshot, decide
-from aigrid.scheduler.decisions import Admit, Decision, Park, Reject
+from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
 from aigrid.scheduler.policy import Policy, PolicyName, dominant_share
 from aigrid.scheduler.queues import PoolNeed, Queue, QueueKey, QueueSet, WakeToken
 from aigrid.scheduler.reasons import Reason, ReasonCode
-from aigrid.scheduler.state import ClusterState
+from aigrid.scheduler.state import ClusterState, Reservation
 
 __all__ = [
     "Admit",
@@ -28,7 +28,10 @@ __all__ = [
     "Reason",
     "ReasonCode",
     "Reject",
+    "Reservation",
+    "Reserve",
     "Snapshot",
+    "Unreserve",
     "WakeToken",
     "commit",
     "decide",

@@ -46,21 +46,40 @@ class PoolCapacity:
                 return k
         return 0
 
-    def best_fit_slot(self, gpus: int) -> int:
-        """The smallest free count >= gpus that some node has, or 0 if none."""
+    def best_fit_slot(self, gpus: int, avoid: frozenset[int] = frozenset()) -> int:
+        """The smallest free count >= gpus that some node (not in `avoid`) has, or 0 if none."""
         count = self.count
+        if avoid:
+            count = list(count)
+            free = self.free
+            for node in avoid:
+                count[free[node]] -= 1
         for k in range(gpus, self.gpus_per_node + 1):
             if count[k]:
                 return k
         return 0
 
-    def _pop_valid(self, k: int) -> int:
+    def free_nodes_outside(self, avoid: frozenset[int]) -> int:
+        """Fully free nodes that are not in `avoid`."""
+        g = self.gpus_per_node
+        free = self.free
+        return self.count[g] - sum(1 for node in avoid if free[node] == g)
+
+    def _pop_valid(self, k: int, avoid: frozenset[int] = frozenset()) -> int:
+        """Pop the lowest-index node with exactly `k` free that is not in `avoid`."""
         heap = self._heaps[k]
         free = self.free
+        skipped: list[int] = []
         while True:
             node = heapq.heappop(heap)
-            if free[node] == k:
-                return node
+            if free[node] != k:
+                continue  # stale
+            if node in avoid:
+                skipped.append(node)
+                continue
+            for other in skipped:
+                heapq.heappush(heap, other)
+            return node
 
     def _set_free(self, node: int, old: int, new: int) -> None:
         self.free[node] = new
@@ -76,19 +95,20 @@ class PoolCapacity:
         free = self.free
         self._heaps[k] = sorted({n for n in self._heaps[k] if free[n] == k})
 
-    def take_slot(self, k: int, gpus: int) -> int:
-        """Take `gpus` GPUs on the lowest-index node that has exactly `k` free. Returns the node."""
-        node = self._pop_valid(k)
+    def take_slot(self, k: int, gpus: int, avoid: frozenset[int] = frozenset()) -> int:
+        """Take `gpus` GPUs on the lowest-index node (not in `avoid`) that has exactly `k` free.
+        Returns the node."""
+        node = self._pop_valid(k, avoid)
         self._set_free(node, k, k - gpus)
         return node
 
-    def take_whole_nodes(self, n: int) -> list[int]:
-        """Take `n` fully free nodes, lowest indices first."""
+    def take_whole_nodes(self, n: int, avoid: frozenset[int] = frozenset()) -> list[int]:
+        """Take `n` fully free nodes (not in `avoid`), lowest indices first."""
         g = self.gpus_per_node
         nodes = []
         for _ in range(n):
             # Mark each node taken before popping the next: a node can sit twice in a heap.
-            node = self._pop_valid(g)
+            node = self._pop_valid(g, avoid)
             self._set_free(node, g, 0)
             nodes.append(node)
         return nodes

@@ -10,20 +10,42 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aigrid.scheduler.cycle import Snapshot
-from aigrid.scheduler.decisions import Admit, Decision, Park, Reject
+from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
 from aigrid.scheduler.queues import QueueKey
 
 
-def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> None:
-    """Admitted and rejected jobs leave their queues (admitted ones take their placement);
-    parked queues wait for their wake tokens. Decisions must be applied in the order given."""
+def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> int:
+    """Admitted and rejected jobs leave their queues (admitted ones take their placement, held
+    until `snapshot.now` plus their walltime limit); parked queues wait for their wake tokens;
+    backfill reservations are set and dropped. Decisions must be applied in the order given.
+
+    Returns how many parked queues a changed reservation woke: if any, the caller owes them
+    another cycle.
+    """
     state = snapshot.state
     queues = snapshot.queues
+    changed: set[int] = set()
     for d in decisions:
         if isinstance(d, Admit):
-            queues.consume(QueueKey.of(d.job), 1)
-            state.allocate(d.job.program, d.placement)
+            job = d.job
+            queues.consume(QueueKey.of(job), 1)
+            state.allocate(
+                job.program, d.placement, job_id=job.id, until=snapshot.now + job.walltime_s
+            )
+            dropped = state.drop_reservation(job.id)
+            if dropped is not None:
+                changed.add(dropped.pool)
         elif isinstance(d, Park):
             queues.park(d.key, d.reason, d.tokens, d.needs)
+        elif isinstance(d, Reserve):
+            old = state.reservation_of(d.job.id)
+            state.set_reservation(d.reservation)
+            if old is not None:
+                changed.add(old.pool)
+            changed.add(d.reservation.pool)
+        elif isinstance(d, Unreserve):
+            if state.drop_reservation(d.job.id) is not None:
+                changed.add(d.pool)
         elif isinstance(d, Reject):
             queues.consume(QueueKey.of(d.job), 1)
+    return sum(queues.wake(("reservation", pool)) for pool in sorted(changed))

@@ -10,7 +10,8 @@ Phases:
   2. filter  — static eligibility of the queue (pools it may ever use), else reject;
   3. fit     — dynamic filters and the best-fit finalizer over the eligible pools;
   4. admit   — take the GPUs tentatively, record the decision, put the queue back in line;
-     or park — record why the head waits and what would wake its queue;
+     or park — record why the head waits and what would wake its queue, and if it waits for
+     capacity, reserve the nodes it will get first (backfill);
   5. undo    — give back everything taken in phase 4.
 """
 
@@ -21,11 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aigrid.model import Job, Placement
-from aigrid.scheduler.decisions import Admit, Decision, Park, Reject
+from aigrid.scheduler.backfill import shadow
+from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
 from aigrid.scheduler.placement import Refusal, choose, eligibility, take
 from aigrid.scheduler.policy import OrderKey, Policy, PolicyName, fair_key, fifo_key
 from aigrid.scheduler.queues import QueueKey, QueueSet
-from aigrid.scheduler.state import ClusterState
+from aigrid.scheduler.reasons import ReasonCode
+from aigrid.scheduler.state import ClusterState, Reservation
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +50,12 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
     rekey = policy.name is PolicyName.FAIR
 
     decisions: list[Decision] = []
-    taken: list[tuple[str, Placement]] = []
+    taken: list[tuple[int, str, Placement]] = []
     held: dict[str, float] = {}
     consumed: dict[QueueKey, int] = {}
     heap: list[tuple[OrderKey, QueueKey]] = []
+    reservations = dict(state.reservations)  # this cycle's view: reservations made or dropped
+    now = snapshot.now
     for key, q in snapshot.queues.active.items():
         heap.append((order(state, q.at(0)), key))
     heapq.heapify(heap)
@@ -72,13 +77,17 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                 outcome_next = True
             else:
                 budget_left = state.budget_available[job.program] - held.get(job.program, 0.0)
-                fit = choose(state, job, elig.pools, budget_left)
+                fit = choose(state, job, elig.pools, budget_left, now, reservations)
                 if isinstance(fit, Refusal):
                     decisions.append(Park(key, fit.reason, tuple(fit.tokens), tuple(fit.needs)))
+                    if policy.backfill:
+                        decisions.extend(_reserve(state, job, fit, now, reservations))
                     outcome_next = False
                 else:
-                    placement = take(state, job, fit)
-                    taken.append((job.program, placement))
+                    if job.id in (r.job_id for r in reservations.values()):
+                        reservations = {p: r for p, r in reservations.items() if r.job_id != job.id}
+                    placement = take(state, job, fit, now)
+                    taken.append((job.id, job.program, placement))
                     held[job.program] = held.get(job.program, 0.0) + fit.hold
                     decisions.append(Admit(job, placement, fit.price, fit.hold, fit.borrowed))
                     outcome_next = True
@@ -88,6 +97,37 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     nxt = q.at(i + 1)
                     heapq.heappush(heap, (order(state, nxt), key))
     finally:
-        for program, placement in reversed(taken):
-            state.release(program, placement)
+        for job_id, program, placement in reversed(taken):
+            state.release(program, placement, job_id=job_id)
     return decisions
+
+
+def _reserve(
+    state: ClusterState,
+    job: Job,
+    refusal: Refusal,
+    now: float,
+    reservations: dict[int, Reservation],
+) -> list[Decision]:
+    """Backfill's part of a refusal: reserve for a job that waits for capacity, or drop the
+    reservation of one that now waits for something else. Updates `reservations` in place."""
+    mine = next((r for r in reservations.values() if r.job_id == job.id), None)
+    if refusal.reason.code not in (ReasonCode.NO_CAPACITY, ReasonCode.RESERVED):
+        if mine is None:
+            return []
+        del reservations[mine.pool]
+        return [Unreserve(job, mine.pool)]
+    best: Reservation | None = None
+    for pool in refusal.capacity_pools:
+        holder = reservations.get(pool)
+        if holder is not None and holder.job_id != job.id:
+            continue
+        r = shadow(state, pool, job.gpus, now, job.id)
+        if r is not None and (best is None or (r.start_s, r.pool) < (best.start_s, best.pool)):
+            best = r
+    if best is None or best == mine:
+        return []
+    if mine is not None:
+        del reservations[mine.pool]
+    reservations[best.pool] = best
+    return [Reserve(job, best)]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aigrid.model import Job, Placement
 from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
 from aigrid.scheduler.reasons import Reason
+from aigrid.scheduler.state import Reservation
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,22 @@ class Park:
 
 
 @dataclass(frozen=True, slots=True)
+class Reserve:
+    """Keep `reservation.nodes` of its pool for `job` from `reservation.start_s` (backfill)."""
+
+    job: Job
+    reservation: Reservation
+
+
+@dataclass(frozen=True, slots=True)
+class Unreserve:
+    """`job` no longer waits for capacity; the pool it held a reservation on is free again."""
+
+    job: Job
+    pool: int
+
+
+@dataclass(frozen=True, slots=True)
 class Reject:
     """`job` can never start as asked (no pool or quota could ever hold it)."""
 
@@ -38,4 +55,4 @@ class Reject:
     reason: Reason
 
 
-Decision = Admit | Park | Reject
+Decision = Admit | Park | Reserve | Unreserve | Reject

@@ -13,12 +13,13 @@ takes whole nodes.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aigrid.model import Job, Placement, Zone
 from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
 from aigrid.scheduler.reasons import Reason, ReasonCode
-from aigrid.scheduler.state import ClusterState
+from aigrid.scheduler.state import ClusterState, Reservation
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,8 @@ class Refusal:
     reason: Reason
     tokens: list[WakeToken]
     needs: list[PoolNeed]
+    capacity_pools: list[int]
+    """Pools where the job passed every check but free capacity: where a reservation helps."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +109,25 @@ class Choice:
     borrowed: bool
     price: float
     hold: float
+    avoid: frozenset[int] = frozenset()
+    """Nodes reserved for another job, to keep off."""
 
 
 def choose(
-    state: ClusterState, job: Job, pools: tuple[int, ...], budget_left: float
+    state: ClusterState,
+    job: Job,
+    pools: tuple[int, ...],
+    budget_left: float,
+    now: float = 0.0,
+    reservations: Mapping[int, Reservation] | None = None,
 ) -> Choice | Refusal:
-    """Run the dynamic filters over `pools` and pick the best one, or say why none fits."""
+    """Run the dynamic filters over `pools` and pick the best one, or say why none fits.
+
+    `reservations` (by pool) are backfill's: on a pool reserved for another job, this job may use
+    the reserved nodes only if its walltime limit ends before the reservation starts.
+    """
+    if reservations is None:
+        reservations = state.reservations
     fleet = state.fleet
     program = state.tenancy.programs[job.program]
     cohort = program.cohort
@@ -123,6 +139,7 @@ def choose(
     worst = ReasonCode.NO_ELIGIBLE_POOL
     tokens: list[WakeToken] = []
     needs: list[PoolNeed] = []
+    capacity_pools: list[int] = []
     for i in pools:
         pool = fleet.pools[i]
         model = pool.gpu_model
@@ -160,17 +177,33 @@ def choose(
             if not slot:
                 worst = max(worst, ReasonCode.NO_CAPACITY)
                 needs.append(PoolNeed(i, gpus, 0))
+                capacity_pools.append(i)
                 continue
-            leftover = slot - gpus
             nodes = 1
         else:
             nodes = alloc // gpn
             if cap.free_nodes < nodes:
                 worst = max(worst, ReasonCode.NO_CAPACITY)
                 needs.append(PoolNeed(i, 0, nodes))
+                capacity_pools.append(i)
                 continue
             slot = 0
-            leftover = cap.free_nodes - nodes
+        # backfill: keep off nodes reserved for another job unless done before they are needed
+        avoid: frozenset[int] = frozenset()
+        held = reservations.get(i)
+        if held is not None and held.job_id != job.id and now + job.walltime_s > held.start_s:
+            avoid = held.nodes
+            if single:
+                slot = cap.best_fit_slot(gpus, avoid)
+                ok = slot != 0
+            else:
+                ok = cap.free_nodes_outside(avoid) >= nodes
+            if not ok:
+                worst = max(worst, ReasonCode.RESERVED)
+                tokens.append(("reservation", i))
+                needs.append(PoolNeed(i, gpus, 0) if single else PoolNeed(i, 0, nodes))
+                continue
+        leftover = slot - gpus if single else cap.free_nodes - nodes
         # power
         if not state.power_fits(i, alloc):
             worst = max(worst, ReasonCode.POWER_CAP)
@@ -179,21 +212,21 @@ def choose(
         score = (1 if borrowed else 0, leftover, i)
         if best_score is None or score < best_score:
             best_score = score
-            best = Choice(i, slot, nodes, alloc, borrowed, price, hold)
+            best = Choice(i, slot, nodes, alloc, borrowed, price, hold, avoid)
     if best is not None:
         return best
-    return Refusal(Reason(worst), tokens, needs)
+    return Refusal(Reason(worst), tokens, needs, capacity_pools)
 
 
-def take(state: ClusterState, job: Job, choice: Choice) -> Placement:
+def take(state: ClusterState, job: Job, choice: Choice, now: float = 0.0) -> Placement:
     """Take the chosen GPUs from the pool's capacity and account for them in the state."""
     cap = state.capacity[choice.pool]
     if choice.slot:
-        node = cap.take_slot(choice.slot, job.gpus)
+        node = cap.take_slot(choice.slot, job.gpus, choice.avoid)
         placement = Placement(choice.pool, (node,), (job.gpus,))
     else:
-        nodes = cap.take_whole_nodes(choice.nodes)
+        nodes = cap.take_whole_nodes(choice.nodes, choice.avoid)
         gpn = cap.gpus_per_node
         placement = Placement(choice.pool, tuple(nodes), (gpn,) * len(nodes))
-    state.take(job.program, placement)
+    state.take(job.program, placement, job_id=job.id, until=now + job.walltime_s)
     return placement

@@ -27,16 +27,20 @@ class Policy:
     any one GPU model's nominal quota it holds) goes first; then submission order.
 
     Both admit by the same rules (quota with borrowing in the cohort, budget, best-fit placement,
-    site power cap); they differ only in order. Neither holds back later jobs for an earlier one
-    that does not fit (reservations come with backfill).
+    site power cap). `fair` also reserves GPUs for a job that waits for capacity (EASY backfill,
+    one reservation per pool): later jobs start on the reserved nodes only if they will end
+    before the reserved job is due to start. `fifo` holds nothing back, so a large job can wait
+    for ever behind a stream of small ones: it is the baseline.
     """
 
     name: PolicyName = PolicyName.FAIR
+    backfill: bool = True
 
     @classmethod
     def parse(cls, name: str) -> Policy:
         try:
-            return cls(PolicyName(name))
+            policy = PolicyName(name)
+            return cls(policy, backfill=policy is PolicyName.FAIR)
         except ValueError:
             names = ", ".join(p.value for p in PolicyName)
             raise ValueError(f"unknown policy {name!r}; expected one of: {names}") from None

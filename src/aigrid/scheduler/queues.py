@@ -1,8 +1,11 @@
 """Pending jobs, grouped into queues keyed by everything that decides their answer.
 
-All jobs in one queue ask for the same thing (program, GPU count, GPU models, sovereignty), so
-if the head cannot start, neither can the rest: the queue is *parked* with the head's reason, and
-its jobs are not looked at again until something that could change the answer happens. What can
+All jobs in one queue ask for the same thing (program, GPU count, GPU models, sovereignty, and a
+walltime limit within the same power-of-two class), so if the head cannot start, the rest
+cannot either — or, where the walltime matters (a budget hold, room before a backfill
+reservation), only by a margin the class bounds: the queue is *parked* with the head's reason,
+and its jobs are not looked at again until something that could change the answer happens.
+Parking errs on the side of waiting: a job is never started where its head could not be. What can
 change it is named by the wake tokens the scheduler gives with the park:
 
 * `("pool", i, need)`: GPUs freed in pool i; `need` is what must be free for the head to fit
@@ -17,6 +20,7 @@ This is the queue manager shared by the twin and the live service; the scheduler
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -29,10 +33,19 @@ class QueueKey(NamedTuple):
     gpus: int
     gpu_models: tuple[str, ...]
     sovereign: bool
+    walltime_class: int
+    """ceil(log2(walltime in minutes)): 0 for up to a minute, 1 for two, ... 14 for ~11 days."""
 
     @classmethod
     def of(cls, job: Job) -> QueueKey:
-        return cls(job.program, job.gpus, job.gpu_models, job.sovereign)
+        minutes = max(job.walltime_s / 60.0, 1.0)
+        return cls(
+            job.program,
+            job.gpus,
+            job.gpu_models,
+            job.sovereign,
+            math.ceil(math.log2(minutes) - 1e-9),
+        )
 
 
 class PoolNeed(NamedTuple):

@@ -21,7 +21,8 @@ class ReasonCode(IntEnum):
     BORROWING_LIMIT = 3
     BUDGET = 4
     NO_CAPACITY = 5
-    POWER_CAP = 6
+    RESERVED = 6
+    POWER_CAP = 7
 
     @property
     def slug(self) -> str:
@@ -35,6 +36,7 @@ _TEXT = {
     ReasonCode.BORROWING_LIMIT: "its program's quota is in use and the cohort has no idle quota",
     ReasonCode.BUDGET: "its program's budget cannot cover the job's walltime at its price",
     ReasonCode.NO_CAPACITY: "waiting for free GPUs in the pools it may use",
+    ReasonCode.RESERVED: "the free GPUs are held for a larger job's backfill reservation",
     ReasonCode.POWER_CAP: "the site's grid connection cannot take the extra power",
 }
 

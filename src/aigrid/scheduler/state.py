@@ -7,12 +7,26 @@ leaves it as it found it.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from aigrid.energy import SitePower
 from aigrid.model import Fleet, Placement, Tenancy
 from aigrid.scheduler.capacity import PoolCapacity
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """Backfill's promise to a waiting job: `nodes` of `pool` are kept for it from `start_s`
+    (when, by the walltime limits of what runs there now, they will be free enough). Other jobs
+    may use those nodes only if they end before then."""
+
+    job_id: int
+    pool: int
+    start_s: float
+    nodes: frozenset[int]
 
 
 class ClusterState:
@@ -26,6 +40,11 @@ class ClusterState:
         self.pool_model = [p.gpu_model for p in fleet.pools]
         self.site_cap_mw = list(power.cap_mw)
         self.busy_gpus = [0] * len(fleet.pools)
+        self.running: list[dict[int, dict[int, tuple[float, int]]]] = [{} for _ in fleet.pools]
+        """Per pool, per node: job id -> (time by which it ends at the latest, GPUs it holds).
+        What backfill needs to know when a reserved job could start."""
+        self.reservations: dict[int, Reservation] = {}
+        """Per pool: the backfill reservation held there, if any."""
         self.site_mw = list(power.idle_mw)
         self.usage: dict[str, defaultdict[str, int]] = {
             pid: defaultdict(int) for pid in tenancy.programs
@@ -63,22 +82,72 @@ class ClusterState:
         if cohort is not None:
             self.cohort_usage[cohort][model] += gpus
 
-    def allocate(self, program: str, placement: Placement) -> None:
-        """Take the placement's GPUs, quota and power. The nodes must be free as named."""
+    def allocate(
+        self,
+        program: str,
+        placement: Placement,
+        *,
+        job_id: int | None = None,
+        until: float = math.inf,
+    ) -> None:
+        """Take the placement's GPUs, quota and power. The nodes must be free as named.
+
+        `until` is when the job ends at the latest (its start plus its walltime limit); backfill
+        uses it to tell when a reserved job could start. A job with no id or no limit is taken
+        to hold its GPUs for ever.
+        """
         cap = self.capacity[placement.pool]
         for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
             cap.take_from(node, gpus)
-        self._account(program, placement, +1)
+        self.take(program, placement, job_id=job_id, until=until)
 
-    def take(self, program: str, placement: Placement) -> None:
+    def take(
+        self,
+        program: str,
+        placement: Placement,
+        *,
+        job_id: int | None = None,
+        until: float = math.inf,
+    ) -> None:
         """Account for GPUs already taken from `capacity` by the placement search."""
+        if job_id is not None:
+            nodes = self.running[placement.pool]
+            for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
+                nodes.setdefault(node, {})[job_id] = (until, gpus)
         self._account(program, placement, +1)
 
-    def release(self, program: str, placement: Placement) -> None:
+    def release(self, program: str, placement: Placement, *, job_id: int | None = None) -> None:
         cap = self.capacity[placement.pool]
         for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
             cap.give_back(node, gpus)
+        if job_id is not None:
+            nodes = self.running[placement.pool]
+            for node in placement.nodes:
+                jobs = nodes[node]
+                del jobs[job_id]
+                if not jobs:
+                    del nodes[node]
         self._account(program, placement, -1)
+
+    def reservation_of(self, job_id: int) -> Reservation | None:
+        for r in self.reservations.values():
+            if r.job_id == job_id:
+                return r
+        return None
+
+    def set_reservation(self, reservation: Reservation) -> None:
+        """Give `reservation.pool` to the reservation, dropping any other its job held."""
+        old = self.reservation_of(reservation.job_id)
+        if old is not None:
+            del self.reservations[old.pool]
+        self.reservations[reservation.pool] = reservation
+
+    def drop_reservation(self, job_id: int) -> Reservation | None:
+        """Drop the reservation `job_id` holds, if any, and return it."""
+        old = self.reservation_of(job_id)
+        if old is not None:
+            del self.reservations[old.pool]
+        return old
 
     def _account(self, program: str, placement: Placement, sign: int) -> None:
         gpus = placement.gpus

@@ -79,6 +79,7 @@ class World:
     ) -> None:
         self.scenario = scenario
         self.jobs = jobs
+        self.jobs_by_id = {j.id: j for j in jobs}
         self.policy = policy
         self.horizon_s = horizon_s
         if not 0.0 <= measure_from_s < horizon_s:
@@ -149,7 +150,7 @@ class World:
         state = self.state
         runtime = job.runtime_s if job.runtime_s is not None else job.walltime_s
         job.transition(JobState.COMPLETED if runtime <= job.walltime_s else JobState.TIMED_OUT, t)
-        state.release(job.program, placement)
+        state.release(job.program, placement, job_id=job.id)
         self.running -= 1
         self._busy_by_class[job.tenant_class.value] -= placement.gpus
         charge = self.charges.pop(job.id)
@@ -185,7 +186,8 @@ class World:
         self.passes += 1
         snapshot = Snapshot(t, self.state, self.queues)
         decisions = decide(snapshot, self.policy)
-        commit(snapshot, decisions)
+        if commit(snapshot, decisions):
+            self._request_pass(t)
         self.apply(t, decisions)
 
     def apply(self, t: float, decisions: Sequence[Decision]) -> None:
