@@ -12,6 +12,7 @@ from aigrid.scheduler.policy import Policy, PolicyName, dominant_share
 from aigrid.scheduler.queues import PoolNeed, Queue, QueueKey, QueueSet, WakeToken
 from aigrid.scheduler.reasons import Reason, ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation
+from aigrid.scheduler.wake import wake_after_release
 
 __all__ = [
     "Admit",
@@ -36,4 +37,5 @@ __all__ = [
     "commit",
     "decide",
     "dominant_share",
+    "wake_after_release",
 ]

@@ -26,6 +26,7 @@ from aigrid.scheduler import (
     Snapshot,
     commit,
     decide,
+    wake_after_release,
 )
 from aigrid.twin.engine import EventEngine
 from aigrid.twin.meters import SiteMeters
@@ -162,16 +163,7 @@ class World:
         self._wake_after_release(t, job, placement.pool)
 
     def _wake_after_release(self, t: float, job: Job, pool: int) -> None:
-        queues = self.queues
-        cap = self.state.capacity[pool]
-        woken = queues.wake_pool(pool, cap.largest_free(), cap.free_nodes)
-        woken += queues.wake(("site", self.state.pool_site[pool]))
-        woken += queues.wake(("quota", job.program))
-        cohort = self.scenario.tenancy.programs[job.program].cohort
-        if cohort is not None:
-            woken += queues.wake(("quota", cohort))
-        woken += queues.wake(("budget", job.program))
-        if woken:
+        if wake_after_release(self.queues, self.state, job.program, pool):
             self._request_pass(t)
 
     def _request_pass(self, t: float) -> None:

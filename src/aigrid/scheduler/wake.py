@@ -1,0 +1,25 @@
+"""What a release of GPUs may change: the parked queues it wakes.
+
+Shared by the twin and the live loop, so both wake exactly the same queues after a job ends.
+"""
+
+from __future__ import annotations
+
+from aigrid.scheduler.queues import QueueSet
+from aigrid.scheduler.state import ClusterState
+
+
+def wake_after_release(queues: QueueSet, state: ClusterState, program: str, pool: int) -> int:
+    """A job of `program` gave back its GPUs in `pool` (already released from `state`): wake
+    the queues parked on what that frees — capacity in the pool, power at its site, quota of
+    the program and of its cohort, the program's budget. Returns how many queues woke; if any,
+    the caller owes them a scheduling pass."""
+    cap = state.capacity[pool]
+    woken = queues.wake_pool(pool, cap.largest_free(), cap.free_nodes)
+    woken += queues.wake(("site", state.pool_site[pool]))
+    woken += queues.wake(("quota", program))
+    cohort = state.tenancy.programs[program].cohort
+    if cohort is not None:
+        woken += queues.wake(("quota", cohort))
+    woken += queues.wake(("budget", program))
+    return woken
