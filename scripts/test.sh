@@ -9,4 +9,5 @@ echo "== ruff" && .venv/bin/ruff check src tests bench
 echo "== ruff format" && .venv/bin/ruff format --check src tests bench
 echo "== mypy" && .venv/bin/mypy
 echo "== postgres" && "$root/scripts/ensure-postgres.sh"
+echo "== chromium" && "$root/scripts/install-chromium.sh"
 echo "== pytest" && exec .venv/bin/pytest "$@"

@@ -14,6 +14,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aigrid.errors import UsageError
 from aigrid.model import Scenario
+from aigrid.report.html import write_report
+from aigrid.report.i18n import Lang, t
 from aigrid.report.output import write_outputs
 from aigrid.report.scorecard import render
 from aigrid.report.summary import summarize
@@ -36,6 +38,9 @@ WarmupOpt = Annotated[
         help="Days simulated first to fill the fleet, left out of the figures.",
         min=0.0,
     ),
+]
+LangOpt = Annotated[
+    Lang, typer.Option("--lang", help="Language of the scorecard and the report: en or ko.")
 ]
 
 
@@ -97,16 +102,21 @@ def run_cmd(
     ] = "fair",
     out: Annotated[
         Path,
-        typer.Option("--out", help="Directory for summary.json, jobs.parquet, timeseries.parquet."),
+        typer.Option(
+            "--out",
+            help="Directory for summary.json, jobs.parquet, timeseries.parquet and report.html.",
+        ),
     ] = Path("out"),
+    lang: LangOpt = Lang.EN,
 ) -> None:
     """Simulate SCENARIO for some days and print its scorecard; write the outputs to --out."""
     console = Console()
     sc = load_scenario(scenario)
     result = _simulate(console, sc, days, warmup_days, seed, _policy(policy))
-    console.print(render([result["summary"]]))
+    console.print(render([result["summary"]], lang))
     paths = write_outputs(out, result["run"], result["summary"])
-    console.print("wrote " + ", ".join(str(p) for p in paths), style="dim")
+    paths.append(write_report(out, lang))
+    console.print(t(lang, "cli.wrote", paths=", ".join(str(p) for p in paths)), style="dim")
 
 
 @app.command("compare")
@@ -118,6 +128,7 @@ def compare_cmd(
     days: DaysOpt = 7.0,
     seed: SeedOpt = 42,
     warmup_days: WarmupOpt = DEFAULT_WARMUP_DAYS,
+    lang: LangOpt = Lang.EN,
 ) -> None:
     """Run SCENARIO under several policies on the same demand; print the scorecards side by side."""
     names = [p.strip() for p in policies.split(",") if p.strip()]
@@ -127,4 +138,17 @@ def compare_cmd(
     console = Console()
     sc = load_scenario(scenario)
     summaries = [_simulate(console, sc, days, warmup_days, seed, p)["summary"] for p in parsed]
-    console.print(render(summaries))
+    console.print(render(summaries, lang))
+
+
+@app.command("report")
+def report_cmd(
+    out: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="A directory written by `aigrid twin run --out`."),
+    ],
+    lang: LangOpt = Lang.EN,
+) -> None:
+    """Write DIR/report.html again from the run's outputs in DIR, in the language asked for."""
+    path = write_report(out, lang)
+    Console().print(t(lang, "cli.wrote", paths=str(path)), style="dim")
