@@ -12,6 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from aigrid.energy import SitePower
 from aigrid.model import Fleet, Placement, Tenancy
 from aigrid.scheduler.capacity import PoolCapacity
@@ -43,6 +46,10 @@ class ClusterState:
         self.running: list[dict[int, dict[int, tuple[float, int]]]] = [{} for _ in fleet.pools]
         """Per pool, per node: job id -> (time by which it ends at the latest, GPUs it holds).
         What backfill needs to know when a reserved job could start."""
+        self.node_until: list[NDArray[np.float64]] = [
+            np.full(p.nodes, -np.inf) for p in fleet.pools
+        ]
+        """Per pool, per node: when its last job ends at the latest (-inf when it has none)."""
         self.reservations: dict[int, Reservation] = {}
         """Per pool: the backfill reservation held there, if any."""
         self.site_mw = list(power.idle_mw)
@@ -112,8 +119,10 @@ class ClusterState:
         """Account for GPUs already taken from `capacity` by the placement search."""
         if job_id is not None:
             nodes = self.running[placement.pool]
+            node_until = self.node_until[placement.pool]
             for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
                 nodes.setdefault(node, {})[job_id] = (until, gpus)
+                node_until[node] = max(node_until[node], until)
         self._account(program, placement, +1)
 
     def release(self, program: str, placement: Placement, *, job_id: int | None = None) -> None:
@@ -122,11 +131,15 @@ class ClusterState:
             cap.give_back(node, gpus)
         if job_id is not None:
             nodes = self.running[placement.pool]
+            node_until = self.node_until[placement.pool]
             for node in placement.nodes:
                 jobs = nodes[node]
                 del jobs[job_id]
-                if not jobs:
+                if jobs:
+                    node_until[node] = max(end for end, _ in jobs.values())
+                else:
                     del nodes[node]
+                    node_until[node] = -np.inf
         self._account(program, placement, -1)
 
     def reservation_of(self, job_id: int) -> Reservation | None:
