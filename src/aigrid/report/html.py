@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -55,6 +56,8 @@ _CLASS_COLOUR = {
     "enterprise": "#ffa15a",
 }
 """One colour per tenant class, the same in every plot."""
+PROGRAM_COLOURS = plotly.colors.qualitative.Dark24
+"""Enough colours for a national grid's programs before one repeats."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +247,12 @@ def _power(data: RunData, lang: Lang) -> Any:
     fig.update_yaxes(title=t(lang, "axis.mw"), col=1)
     fig.update_xaxes(title=t(lang, "axis.day"), row=rows)
     fig.update_annotations(font_size=12)
-    return _layout(fig, height=max(320, 190 * rows + 80), hovermode="closest")
+    return _layout(
+        fig,
+        height=max(320, 190 * rows + 100),
+        hovermode="closest",
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+    )
 
 
 def _energy(data: RunData, lang: Lang) -> Any:
@@ -293,7 +301,7 @@ def _burn(data: RunData, lang: Lang) -> Any:
         )
     fig.update_yaxes(title=t(lang, "axis.krw"), rangemode="tozero")
     fig.update_xaxes(title=t(lang, "axis.day"))
-    return _layout(fig, height=460)
+    return _layout(fig, height=460, colorway=PROGRAM_COLOURS)
 
 
 def _budget(data: RunData, lang: Lang, th: Thresholds) -> Any:
