@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from aigrid.model import Job, JobState, Scenario, Zone
 from aigrid.report.summary import summarize
 from aigrid.scheduler import Policy, PolicyName
-from aigrid.twin.run import run_twin
+from aigrid.twin.run import TwinRun, run_twin
 from aigrid.twin.world import World
 from tests.builders import fleet, job, pool, program, scenario, site, tenancy
 
@@ -258,3 +258,23 @@ def test_the_warm_up_is_left_out_of_the_figures() -> None:
     mwh, _krw, _tco2 = run.world.meters.window()
     assert abs(sum(mwh) - want_mwh) < 1e-12
     assert s["wait_hours"]["by_tenant_class"]["university"]["jobs"] == 1
+
+
+def test_waits_are_accounted_to_their_reasons() -> None:
+    # One node and a quota of 8 GPUs. Job 1 runs 0-3600; job 2 waits for the quota 0-3600;
+    # job 3 arrives at 1800 and waits for the quota until job 2 ends at 7200.
+    a = job(8, submit=0, runtime=3600, id=1)
+    b = job(8, submit=0, runtime=3600, id=2)
+    c = job(8, submit=1800, runtime=60, id=3)
+    w = _world([a, b, c], horizon=10_000)
+    w.run()
+    assert (b.first_start_s, c.first_start_s) == (3600, 7200)
+    # b waited 1 h; c waited 1.5 h; all on quota (the program's quota is the whole node).
+    assert w.waits.job_seconds == {"quota": 3600 + 5400}
+    assert w.waits.main_reason == {2: "quota", 3: "quota"}
+    s = summarize(run_twin_result(w))
+    assert s["pending_reasons"] == {"quota": 2.5}
+
+
+def run_twin_result(w: World) -> TwinRun:
+    return TwinRun(w.scenario, 0, w.policy, w.horizon_s / 86400, 0.0, w, 0.0, 0.0)

@@ -47,11 +47,13 @@ def jobs_table(run: TwinRun) -> pa.Table:
             "walltime_s",
             "state",
             "pending_reason",
+            "main_pending_reason",
             "measured",
         )
     }
     horizon = run.world.horizon_s
     measure_from = run.world.measure_from_s
+    main_reason = run.world.waits.main_reason
     for j in run.jobs:
         p = pools[j.placement.pool] if j.placement is not None else None
         cols["id"].append(j.id)
@@ -74,6 +76,7 @@ def jobs_table(run: TwinRun) -> pa.Table:
         cols["walltime_s"].append(j.walltime_s)
         cols["state"].append(j.state.value)
         cols["pending_reason"].append(j.pending_reason)
+        cols["main_pending_reason"].append(main_reason.get(j.id))
         cols["measured"].append(j.submit_s >= measure_from)
     return pa.table(cols)
 

@@ -142,6 +142,10 @@ def summarize(run: TwinRun) -> dict[str, Any]:
             "pending_at_end": counts[JobState.PENDING.value],
             "pending_at_end_by_reason": dict(sorted(reasons.items())),
         },
+        "pending_reasons": {
+            slug: _r(world.waits.job_seconds[slug] / 3600.0, 2)
+            for slug in sorted(world.waits.job_seconds)
+        },
         "utilization": {
             "fleet": _r(total_busy / (fleet.gpus * hours)),
             "by_owner": {

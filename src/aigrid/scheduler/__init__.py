@@ -9,7 +9,14 @@ from aigrid.scheduler.commit import commit
 from aigrid.scheduler.cycle import Snapshot, decide
 from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
 from aigrid.scheduler.policy import Policy, PolicyName, dominant_share
-from aigrid.scheduler.queues import PoolNeed, Queue, QueueKey, QueueSet, WakeToken
+from aigrid.scheduler.queues import (
+    PoolNeed,
+    Queue,
+    QueueKey,
+    QueueObserver,
+    QueueSet,
+    WakeToken,
+)
 from aigrid.scheduler.reasons import Reason, ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation
 from aigrid.scheduler.wake import wake_after_release
@@ -25,6 +32,7 @@ __all__ = [
     "PoolNeed",
     "Queue",
     "QueueKey",
+    "QueueObserver",
     "QueueSet",
     "Reason",
     "ReasonCode",

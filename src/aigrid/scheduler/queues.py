@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from aigrid.model import Job
 from aigrid.scheduler.reasons import Reason
@@ -93,8 +93,19 @@ class Queue:
         return self.reason is not None
 
 
+class QueueObserver(Protocol):
+    """Told of every change to a queue, before it happens, so that its owner can account for
+    how long jobs waited and why (the queue's reason is the one in force until the change)."""
+
+    def changing(self, q: Queue) -> None: ...
+
+    def leaving(self, q: Queue, job: Job) -> None: ...
+
+
 class QueueSet:
     """All pending jobs: active queues (to be looked at in the next pass) and parked ones."""
+
+    observer: QueueObserver | None = None
 
     def __init__(self) -> None:
         self.queues: dict[QueueKey, Queue] = {}
@@ -114,6 +125,8 @@ class QueueSet:
         if q is None:
             q = self.queues[key] = Queue(key)
             self.active[key] = q
+        if self.observer is not None:
+            self.observer.changing(q)
         q.jobs.append(job)
         self.pending += 1
         if q.reason is not None:
@@ -128,6 +141,10 @@ class QueueSet:
     def consume(self, key: QueueKey, n: int) -> None:
         """The first `n` jobs of a queue left it (admitted or rejected)."""
         q = self.queues[key]
+        if self.observer is not None:
+            self.observer.changing(q)
+            for i in range(n):
+                self.observer.leaving(q, q.at(i))
         q.drop_front(n)
         self.pending -= n
         if not len(q):
@@ -158,6 +175,8 @@ class QueueSet:
         needs: Iterable[PoolNeed] = (),
     ) -> None:
         q = self.queues[key]
+        if self.observer is not None:
+            self.observer.changing(q)
         self._unpark(q)
         self.active.pop(key, None)
         q.reason = reason
@@ -206,6 +225,8 @@ class QueueSet:
         return len(woken)
 
     def _activate(self, q: Queue) -> None:
+        if self.observer is not None and q.reason is not None:
+            self.observer.changing(q)
         self._unpark(q)
         self.active[q.key] = q
 

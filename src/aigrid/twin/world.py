@@ -30,6 +30,7 @@ from aigrid.scheduler import (
 )
 from aigrid.twin.engine import EventEngine
 from aigrid.twin.meters import SiteMeters
+from aigrid.twin.waits import WaitAccounting
 
 # Event priorities within one instant: endings free capacity before arrivals are queued; the
 # scheduling pass runs after both; the sampler reads the state the pass left.
@@ -90,6 +91,8 @@ class World:
         self.spent_at_measure: dict[str, int] = {}
         self.state = ClusterState(scenario.fleet, scenario.tenancy)
         self.queues = QueueSet()
+        self.waits = WaitAccounting(lambda: self.engine.now, measure_from_s)
+        self.queues.observer = self.waits
         self.accounts = ProgramAccounts.from_programs(scenario.tenancy.programs, keep_entries=False)
         for pid in scenario.tenancy.programs:
             self.state.budget_available[pid] = self.accounts.available_krw(pid)
@@ -126,6 +129,7 @@ class World:
         self.engine.schedule(0.0, self.SAMPLE, None, _PRIO_SAMPLE)
         self.engine.run(until=self.horizon_s)
         self.meters.finish(self.horizon_s)
+        self.waits.finish(self.queues.queues)
 
     # -- event handlers ---------------------------------------------------------------------------
 
