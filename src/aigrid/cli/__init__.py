@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from aigrid.cli.live import register as register_live
 from aigrid.cli.scenario import app as scenario_app
 from aigrid.cli.twin import app as twin_app
 from aigrid.errors import AigridError
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(twin_app, name="twin")
+register_live(app)
 
 _err = Console(stderr=True, highlight=False)
 

@@ -22,3 +22,7 @@ class ServiceContext:
     """Called after a change the scheduling loop should see soon (a submit, a cancel)."""
     read_logs: Callable[[int, int], str | None] | None = None
     """(job id, max bytes) -> the tail of the job's log, or None if there is none."""
+    pool_ids: tuple[str, ...] = ()
+    """The fleet's pool ids in fleet order (placements name pools by position)."""
+    health: Callable[[], dict[str, int]] | None = None
+    """Figures of the scheduling loop for /healthz and /metrics (pending, running, cycles ...)."""

@@ -19,7 +19,8 @@ from aigrid.live.service.admin import active_grants
 from aigrid.live.service.auth import Principal, Role
 from aigrid.live.service.context import ServiceContext
 from aigrid.live.store.models import GpuModelRow, JobRow, OrgRow, ProgramRow
-from aigrid.model import JobClass, JobState
+from aigrid.model import Job, JobClass, JobState, TenantClass
+from aigrid.scheduler import QueueKey
 
 MAX_WALLTIME_S = 14 * 86400.0
 MAX_LOG_BYTES = 1 << 20
@@ -38,11 +39,12 @@ class JobRequest:
     preemptible: bool = False
     job_class: JobClass = JobClass.BATCH
     name: str = ""
+    workdir: str | None = None
 
 
-def queue_key(program: str, gpus: int, gpu_models: Sequence[str], sovereign: bool) -> str:
+def queue_key(job: Job) -> str:
     """The scheduler's queue key of a job, as text (jobs with equal keys wait together)."""
-    return json.dumps([program, gpus, sorted(gpu_models), sovereign], separators=(",", ":"))
+    return json.dumps(list(QueueKey.of(job)), separators=(",", ":"))
 
 
 def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
@@ -103,16 +105,36 @@ def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
             name=req.name or req.command[0].rsplit("/", 1)[-1][:200],
             command=list(req.command),
             env=dict(req.env),
+            workdir=req.workdir,
             state=JobState.PENDING.value,
-            queue_key=queue_key(req.program, req.gpus, gpu_models, req.sovereign),
+            queue_key="",
             pending_reason=None,
             submitted_by=who.token,
             submit_s=now,
             attempt=0,
         )
         s.add(row)
+        s.flush()
+        row.queue_key = queue_key(to_model(row))
     ctx.wake_loop()
     return row
+
+
+def to_model(row: JobRow) -> Job:
+    """The scheduler's view of a stored job (pending, as submitted)."""
+    return Job(
+        id=row.id,
+        org=row.org,
+        program=row.program,
+        tenant_class=TenantClass(row.tenant_class),
+        job_class=JobClass(row.job_class),
+        gpus=row.gpus,
+        walltime_s=row.walltime_s,
+        submit_s=row.submit_s,
+        gpu_models=tuple(row.gpu_models),
+        sovereign=row.sovereign,
+        preemptible=row.preemptible,
+    )
 
 
 def list_jobs(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from aigrid.live.service.auth import Principal, Role
 from aigrid.live.service.context import ServiceContext
-from aigrid.live.store.models import GrantRow, LedgerEntryRow, ProgramRow
+from aigrid.live.store.models import GrantRow, JobRow, LedgerEntryRow, ProgramRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +79,10 @@ def usage(ctx: ServiceContext, who: Principal) -> Usage:
             for o, p in sorted(set(used) | set(granted))
         ]
     return Usage(programs, orgs)
+
+
+def jobs_by_state(ctx: ServiceContext) -> dict[str, int]:
+    """How many jobs the store holds in each state (for operators' metrics; no org in it)."""
+    with ctx.store.read() as s:
+        rows = s.execute(select(JobRow.state, func.count()).group_by(JobRow.state)).all()
+    return {state: int(n) for state, n in rows}

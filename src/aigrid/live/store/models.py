@@ -188,6 +188,7 @@ class JobRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     command: Mapped[list[Any]]
     env: Mapped[dict[str, Any]]
+    workdir: Mapped[str | None] = mapped_column(String(1000))
     state: Mapped[str] = mapped_column(String(16))
     queue_key: Mapped[str] = mapped_column(String(300), index=True)
     pending_reason: Mapped[str | None] = mapped_column(String(500))

@@ -108,6 +108,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("command", sa.JSON(), nullable=False),
         sa.Column("env", sa.JSON(), nullable=False),
+        sa.Column("workdir", sa.String(length=1000), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("queue_key", sa.String(length=300), nullable=False),
         sa.Column("pending_reason", sa.String(length=500), nullable=True),

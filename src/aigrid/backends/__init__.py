@@ -1,0 +1,30 @@
+"""Execution backends behind one small protocol: `submit`, `cancel`, `poll`.
+
+Optional capabilities are protocols of their own (`SupportsLogs`). `LocalExecutor` runs jobs as
+processes on this machine; `MockBackend` takes a handler function and is for tests.
+"""
+
+from aigrid.backends.base import (
+    Backend,
+    BackendError,
+    Launch,
+    RunState,
+    RunStatus,
+    Submitted,
+    SupportsLogs,
+)
+from aigrid.backends.local import LocalExecutor
+from aigrid.backends.mock import MockBackend, MockCall
+
+__all__ = [
+    "Backend",
+    "BackendError",
+    "Launch",
+    "LocalExecutor",
+    "MockBackend",
+    "MockCall",
+    "RunState",
+    "RunStatus",
+    "Submitted",
+    "SupportsLogs",
+]

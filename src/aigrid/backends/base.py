@@ -1,0 +1,87 @@
+"""The backend protocol: what the scheduling loop needs from whatever runs jobs.
+
+A job's key is the aigrid job id (as text); submitting a key the backend has seen before must
+not start it again (`Submitted.duplicate`), which is what makes a dispatch safe to repeat after a
+restart of the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from aigrid.errors import AigridError
+
+
+class BackendError(AigridError):
+    """A backend could not do what was asked (the job fails with this message)."""
+
+
+class RunState(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+    LOST = "lost"
+    """The backend never started the job (it may be submitted again, safely)."""
+
+    @property
+    def ended(self) -> bool:
+        return self in (
+            RunState.COMPLETED,
+            RunState.FAILED,
+            RunState.TIMED_OUT,
+            RunState.CANCELLED,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """What to run: `devices` are the GPU indices on each node of the placement."""
+
+    key: str
+    command: tuple[str, ...]
+    walltime_s: float
+    env: Mapping[str, str] = field(default_factory=dict)
+    nodes: tuple[str, ...] = ()
+    devices: tuple[tuple[int, ...], ...] = ()
+    workdir: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    handle: str
+    duplicate: bool = False
+    """The backend knew the key already and did not start the job again."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunStatus:
+    state: RunState
+    exit_code: int | None = None
+    started_s: float | None = None
+    ended_s: float | None = None
+    detail: str = ""
+
+
+class Backend(Protocol):
+    """What every backend does."""
+
+    name: str
+
+    def submit(self, launch: Launch) -> Submitted: ...
+
+    def cancel(self, handle: str) -> None: ...
+
+    def poll(self, handle: str) -> RunStatus: ...
+
+
+@runtime_checkable
+class SupportsLogs(Protocol):
+    """A backend that keeps each job's output."""
+
+    def logs(self, handle: str, max_bytes: int) -> str | None: ...

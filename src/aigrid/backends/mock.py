@@ -1,0 +1,62 @@
+"""A backend for tests, driven by a handler function (as httpx's MockTransport is).
+
+The handler is called on every poll with a `MockCall` (the launch, how many polls came before,
+whether a cancel was asked) and returns the status to report. It says so: this is no backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aigrid.backends.base import BackendError, Launch, RunState, RunStatus, Submitted
+
+
+@dataclass(slots=True)
+class MockCall:
+    launch: Launch
+    polls: int = 0
+    cancelled: bool = False
+
+
+def completes(call: MockCall) -> RunStatus:
+    """The default handler: a job completes with exit code 0 at its first poll (or is cancelled)."""
+    if call.cancelled:
+        return RunStatus(RunState.CANCELLED)
+    return RunStatus(RunState.COMPLETED, exit_code=0)
+
+
+class MockBackend:
+    name = "mock"
+
+    def __init__(self, handler: Callable[[MockCall], RunStatus] = completes) -> None:
+        self.handler = handler
+        self.calls: dict[str, MockCall] = {}
+        self.submits = 0
+        """Every submit, duplicates included."""
+
+    def submit(self, launch: Launch) -> Submitted:
+        self.submits += 1
+        if launch.key in self.calls:
+            return Submitted(launch.key, duplicate=True)
+        self.calls[launch.key] = MockCall(launch)
+        return Submitted(launch.key)
+
+    def cancel(self, handle: str) -> None:
+        self._call(handle).cancelled = True
+
+    def poll(self, handle: str) -> RunStatus:
+        call = self._call(handle)
+        status = self.handler(call)
+        call.polls += 1
+        return status
+
+    def logs(self, handle: str, max_bytes: int) -> str | None:
+        call = self.calls.get(handle)
+        return None if call is None else f"mock run of {' '.join(call.launch.command)}\n"
+
+    def _call(self, handle: str) -> MockCall:
+        try:
+            return self.calls[handle]
+        except KeyError:
+            raise BackendError(f"the mock backend has no job {handle!r}") from None

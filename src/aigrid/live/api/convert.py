@@ -1,0 +1,103 @@
+"""Rows of the store to the API's public schemas."""
+
+from __future__ import annotations
+
+from aigrid.live.api.schemas import (
+    GrantPublic,
+    JobPublic,
+    OrgPublic,
+    PlacementPublic,
+    ProgramPublic,
+    TokenPublic,
+    at,
+)
+from aigrid.live.service.admin import ProgramView
+from aigrid.live.service.auth import Role
+from aigrid.live.store.models import GrantRow, JobRow, OrgRow, TokenRow
+from aigrid.model import JobState, TenantClass
+
+
+def org(row: OrgRow) -> OrgPublic:
+    created = at(row.created_s)
+    assert created is not None
+    return OrgPublic(
+        id=row.id, name=row.name, tenant_class=TenantClass(row.tenant_class), created_at=created
+    )
+
+
+def program(view: ProgramView) -> ProgramPublic:
+    r = view.row
+    return ProgramPublic(
+        id=r.id,
+        name=r.name,
+        budget_krw=r.budget_krw,
+        held_krw=r.held_krw,
+        spent_krw=r.spent_krw,
+        quota=view.quota,
+        owners=list(r.owners),
+        cohort=r.cohort,
+        borrowing=r.borrowing,
+        price_fraction=view.price_fraction,
+    )
+
+
+def grant(row: GrantRow) -> GrantPublic:
+    return GrantPublic(
+        id=row.id,
+        program=row.program,
+        org=row.org,
+        krw=row.krw,
+        gpu_hours=row.gpu_hours,
+        valid_from=at(row.valid_from_s),
+        valid_to=at(row.valid_to_s),
+        gpu_models=list(row.gpu_models),
+    )
+
+
+def token(row: TokenRow) -> TokenPublic:
+    created = at(row.created_s)
+    assert created is not None
+    return TokenPublic(
+        id=row.id,
+        role=Role(row.role),
+        org=row.org,
+        program=row.program,
+        name=row.name,
+        created_at=created,
+        revoked_at=at(row.revoked_s),
+    )
+
+
+def job(row: JobRow, pool_ids: tuple[str, ...]) -> JobPublic:
+    placement = None
+    if row.placement is not None and row.pool is not None:
+        pool_id = pool_ids[row.pool] if row.pool < len(pool_ids) else str(row.pool)
+        placement = PlacementPublic(
+            pool=pool_id,
+            nodes=[f"{pool_id}-{n:05d}" for n in row.placement["nodes"]],
+            gpus_per_node=list(row.placement["gpus_per_node"]),
+            devices=[list(d) for d in row.placement.get("devices", [])],
+        )
+    submitted = at(row.submit_s)
+    assert submitted is not None
+    return JobPublic(
+        id=row.id,
+        name=row.name,
+        org=row.org,
+        program=row.program,
+        state=JobState(row.state),
+        pending_reason=row.pending_reason,
+        gpus=row.gpus,
+        gpu_models=list(row.gpu_models),
+        walltime_s=row.walltime_s,
+        command=list(row.command),
+        submitted_at=submitted,
+        started_at=at(row.start_s),
+        ended_at=at(row.end_s),
+        exit_code=row.exit_code,
+        attempt=row.attempt,
+        placement=placement,
+        price_krw_per_gpu_h=row.price_krw_per_gpu_h,
+        hold_krw=row.hold_krw,
+        cancel_requested=row.cancel_requested_s is not None,
+    )

@@ -1,0 +1,206 @@
+"""What the REST API reads and writes: one schema per use (XCreate in, XPublic out)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aigrid.live.service.auth import Role
+from aigrid.model import JobClass, JobState, TenantClass
+
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["kaist"])]
+
+
+def at(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def seconds(when: datetime | None) -> float | None:
+    return None if when is None else when.timestamp()
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- orgs -------------------------------------------------------------------------------------
+
+
+class OrgCreate(_In):
+    id: Name
+    name: str = Field("", max_length=200)
+    tenant_class: TenantClass
+
+
+class OrgPublic(BaseModel):
+    id: str
+    name: str
+    tenant_class: TenantClass
+    created_at: datetime
+
+
+# -- programs ---------------------------------------------------------------------------------
+
+
+class ProgramCreate(_In):
+    id: Name
+    name: str = Field("", max_length=200)
+    budget_krw: float | None = Field(None, ge=0, description="None: unlimited")
+    quota: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
+        None, description="GPUs per GPU model; None: the whole fleet"
+    )
+    owners: list[str] = Field(default_factory=list, description="empty: every owner's pools")
+    cohort: str | None = None
+    borrowing: bool = True
+    price_fraction: dict[TenantClass, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict, description="of the list price, per tenant class (default 1)"
+    )
+
+
+class ProgramPublic(BaseModel):
+    id: str
+    name: str
+    budget_krw: int | None
+    held_krw: int
+    spent_krw: int
+    quota: dict[str, int]
+    owners: list[str]
+    cohort: str | None
+    borrowing: bool
+    price_fraction: dict[str, float]
+
+
+# -- grants -----------------------------------------------------------------------------------
+
+
+class GrantCreate(_In):
+    program: Name
+    org: Name
+    krw: float | None = Field(None, ge=0)
+    gpu_hours: float | None = Field(None, ge=0)
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    gpu_models: list[str] = Field(default_factory=list)
+
+
+class GrantPublic(BaseModel):
+    id: int
+    program: str
+    org: str
+    krw: int | None
+    gpu_hours: float | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+    gpu_models: list[str]
+
+
+# -- tokens -----------------------------------------------------------------------------------
+
+
+class TokenCreate(_In):
+    role: Role
+    org: str | None = None
+    program: str | None = None
+    name: str = Field("", max_length=200)
+
+
+class TokenPublic(BaseModel):
+    id: str
+    role: Role
+    org: str | None
+    program: str | None
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="the secret token; shown this once and never again")
+
+
+# -- jobs -------------------------------------------------------------------------------------
+
+
+class JobCreate(_In):
+    org: Name
+    program: Name
+    gpus: int = Field(ge=1, le=1_000_000)
+    walltime_s: float = Field(gt=0, le=14 * 86400, description="seconds; the job is stopped then")
+    command: list[str] = Field(min_length=1, examples=[["python", "train.py"]])
+    env: dict[str, str] = Field(default_factory=dict)
+    gpu_models: list[str] = Field(default_factory=list)
+    sovereign: bool = False
+    preemptible: bool = False
+    job_class: JobClass = JobClass.BATCH
+    name: str = Field("", max_length=200)
+    workdir: str | None = Field(None, max_length=1000)
+
+
+class PlacementPublic(BaseModel):
+    pool: str
+    nodes: list[str]
+    gpus_per_node: list[int]
+    devices: list[list[int]]
+
+
+class JobPublic(BaseModel):
+    id: int
+    name: str
+    org: str
+    program: str
+    state: JobState
+    pending_reason: str | None = Field(
+        description="why a pending job waits, or why a job was rejected or failed"
+    )
+    gpus: int
+    gpu_models: list[str]
+    walltime_s: float
+    command: list[str]
+    submitted_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    exit_code: int | None
+    attempt: int
+    placement: PlacementPublic | None
+    price_krw_per_gpu_h: float | None
+    hold_krw: int | None
+    cancel_requested: bool
+
+
+# -- usage ------------------------------------------------------------------------------------
+
+
+class ProgramBalancePublic(BaseModel):
+    program: str
+    budget_krw: int | None
+    held_krw: int
+    spent_krw: int
+    available_krw: int | None
+
+
+class OrgUsagePublic(BaseModel):
+    org: str
+    program: str
+    spent_krw: int
+    gpu_hours: float
+    granted_krw: int | None
+
+
+class UsagePublic(BaseModel):
+    programs: list[ProgramBalancePublic]
+    orgs: list[OrgUsagePublic]
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    pending: int
+    running: int
+    cycles: int
+
+
+def as_dict(obj: Any, **extra: Any) -> dict[str, Any]:
+    """The public attributes of a row, for a schema's `model_validate`."""
+    return {k: v for k, v in vars(obj).items() if not k.startswith("_")} | extra

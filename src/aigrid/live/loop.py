@@ -1,0 +1,707 @@
+"""The live scheduling loop: the same scheduler as the twin, on jobs from the store.
+
+The loop owns a `ClusterState` and a `QueueSet`, rebuilt from the store when it starts (running
+jobs take their recorded placements again; pending jobs join their queues in submission order)
+and whenever the programs change. It is the only writer of a job's state once submitted.
+
+Each cycle is a table of contents (numbered phases, each one call):
+
+  1. intake     — jobs submitted since the last cycle join their queues;
+  2. cancel     — cancel requests: pending jobs leave their queues, running ones are stopped;
+  3. reconcile  — what the backend says became of running jobs: ended ones are written down,
+                  charged from their actual runtime, their GPUs released and the queues that
+                  release could help are woken (`wake_after_release`, as the twin does);
+  4. schedule   — `decide` on a snapshot; every admit and reject is recorded in the store in one
+                  transaction *before* anything acts on it; then `commit` and the budget holds;
+  5. dispatch   — admitted jobs go to the backend under their job id as key, so a repeated
+                  dispatch (after a crash between 4 and 5) is recognised and starts nothing;
+  6. reasons    — why each parked queue waits, written to its pending jobs.
+
+Crash safety follows from the order: the store is written before memory is changed or the
+backend is called, and every write is either idempotent (ledger entries are unique per job,
+interval and kind) or guarded by a state the restart reads back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from aigrid.backends import Backend, BackendError, Launch, RunState, RunStatus
+from aigrid.ledger import ProgramAccounts, charge_krw
+from aigrid.live.service.admin import tenancy_version
+from aigrid.live.service.jobs import queue_key, to_model
+from aigrid.live.store import Store
+from aigrid.live.store.fleet import load_fleet
+from aigrid.live.store.models import (
+    DecisionRow,
+    JobRow,
+    LedgerEntryRow,
+    OrgRow,
+    PriceFractionRow,
+    ProgramRow,
+    QuotaRow,
+)
+from aigrid.model import Fleet, Job, JobState, Org, Placement, Program, Tenancy, TenantClass
+from aigrid.scheduler import (
+    Admit,
+    ClusterState,
+    Policy,
+    QueueKey,
+    QueueSet,
+    Reject,
+    Snapshot,
+    commit,
+    decide,
+    wake_after_release,
+)
+
+log = logging.getLogger("aigrid.live")
+
+_ENDED = {
+    RunState.COMPLETED: JobState.COMPLETED,
+    RunState.FAILED: JobState.FAILED,
+    RunState.TIMED_OUT: JobState.TIMED_OUT,
+    RunState.CANCELLED: JobState.CANCELLED,
+}
+_UNSET = "\0unset"
+
+
+@dataclass(slots=True)
+class Running:
+    """A job the loop admitted and has not seen end."""
+
+    job: Job
+    attempt: int
+    hold_krw: int
+    price_krw_per_gpu_h: float
+    devices: tuple[tuple[int, ...], ...]
+    handle: str | None
+    cancelling: bool = False
+
+
+@dataclass(slots=True)
+class LoopStats:
+    """Counters for /metrics."""
+
+    cycles: int = 0
+    admitted: int = 0
+    rejected: int = 0
+    ended: dict[str, int] = field(default_factory=dict)
+    dispatched: int = 0
+    duplicates: int = 0
+    rebuilds: int = 0
+    errors: int = 0
+    last_cycle_s: float = 0.0
+    last_decide_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    run: Running
+    state: JobState
+    exit_code: int | None
+    runtime_s: float
+    detail: str | None
+
+
+class SchedulingLoop:
+    def __init__(
+        self,
+        store: Store,
+        backend: Backend,
+        policy: Policy,
+        *,
+        clock: Callable[[], float] = time.time,
+        interval_s: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.backend = backend
+        self.policy = policy
+        self.clock = clock
+        self.interval_s = interval_s
+        self.stats = LoopStats()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._ready = False
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Run the next cycle now rather than after the interval."""
+        self._wake.set()
+
+    def run(self, stop: threading.Event) -> None:
+        """Cycle until `stop` is set. An error in a cycle is logged, and the next cycle starts
+        from a state rebuilt from the store."""
+        while not stop.is_set():
+            try:
+                self.cycle()
+            except Exception:
+                self.stats.errors += 1
+                self._ready = False
+                log.exception("scheduling cycle failed; rebuilding from the store")
+                stop.wait(1.0)
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+
+    def cycle(self) -> None:
+        with self._lock:
+            t0 = time.perf_counter()
+            if not self._ready or self._tenancy_changed():
+                self.rebuild()
+            now = self.clock()
+            self.stats.cycles += 1
+            self._intake(now)
+            self._cancel(now)
+            self._reconcile(now)
+            self._schedule(now)
+            self._dispatch(now)
+            self._record_reasons()
+            self.stats.last_cycle_s = time.perf_counter() - t0
+
+    def figures(self) -> dict[str, int]:
+        """What /healthz and /metrics show of the loop (`*_total` are counters)."""
+        st = self.stats
+        out = {
+            "pending": len(self.waiting) if self._ready else 0,
+            "running": len(self.running) if self._ready else 0,
+            "cycles_total": st.cycles,
+            "admitted_total": st.admitted,
+            "rejected_total": st.rejected,
+            "dispatched_total": st.dispatched,
+            "duplicate_dispatches_total": st.duplicates,
+            "rebuilds_total": st.rebuilds,
+            "errors_total": st.errors,
+            "last_cycle_microseconds": round(st.last_cycle_s * 1e6),
+            "last_decide_microseconds": round(st.last_decide_s * 1e6),
+        }
+        for state, n in st.ended.items():
+            out[f"ended_{state}_total"] = n
+        return out
+
+    # -- rebuilding from the store -----------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        now = self.clock()
+        with self.store.read() as s:
+            fleet = load_fleet(s)
+            if fleet is None:
+                raise RuntimeError("the store has no fleet; start the server with --fleet")
+            self.fleet: Fleet = fleet
+            self._version = tenancy_version(s)
+            tenancy, budgets = _load_tenancy(s)
+            running_rows = s.scalars(
+                select(JobRow).where(JobRow.state == JobState.RUNNING.value).order_by(JobRow.id)
+            ).all()
+            pending_rows = s.scalars(
+                select(JobRow)
+                .where(JobRow.state == JobState.PENDING.value)
+                .order_by(JobRow.submit_s, JobRow.id)
+            ).all()
+        self.state = ClusterState(fleet, tenancy)
+        self.queues = QueueSet()
+        self.accounts = ProgramAccounts(budgets, keep_entries=False)
+        self.running: dict[int, Running] = {}
+        self.waiting: dict[int, Job] = {}
+        self.attempts: dict[int, int] = {}
+        self.devices_used: dict[tuple[int, int], set[int]] = {}
+        self._node_names = [[f"{p.id}-{n:05d}" for n in range(p.nodes)] for p in fleet.pools]
+        for row in running_rows:
+            self._restore_running(row)
+        for pid in tenancy.programs:
+            self.state.budget_available[pid] = self.accounts.available_krw(pid)
+        moved: list[dict[str, Any]] = []
+        for row in pending_rows:
+            job = to_model(row)
+            self.queues.push(job)
+            self.waiting[job.id] = job
+            self.attempts[job.id] = row.attempt
+            text = queue_key(job)
+            if text != row.queue_key or row.enqueued_s is None:
+                moved.append({"id": job.id, "queue_key": text, "enqueued_s": row.enqueued_s or now})
+        if moved:
+            with self.store.write() as s:
+                s.execute(update(JobRow), moved)
+        self._reasons_written: dict[QueueKey, str | None] = {k: _UNSET for k in self.queues.queues}
+        self._ready = True
+        self.stats.rebuilds += 1
+        log.info(
+            "rebuilt from the store: %d running, %d pending", len(self.running), len(self.waiting)
+        )
+
+    def _restore_running(self, row: JobRow) -> None:
+        job = to_model(row)
+        assert row.placement is not None and row.pool is not None and row.start_s is not None
+        placement = Placement(
+            row.pool, tuple(row.placement["nodes"]), tuple(row.placement["gpus_per_node"])
+        )
+        job.transition(JobState.RUNNING, row.start_s)
+        job.placement = placement
+        self.state.allocate(
+            job.program, placement, job_id=job.id, until=row.start_s + job.walltime_s
+        )
+        devices = tuple(tuple(d) for d in row.placement.get("devices", []))
+        for node, used in zip(placement.nodes, devices, strict=False):
+            self.devices_used.setdefault((placement.pool, node), set()).update(used)
+        hold = row.hold_krw or 0
+        if hold:
+            self.accounts.hold(job.id, job.program, hold, row.start_s)
+        self.running[job.id] = Running(
+            job,
+            row.attempt,
+            hold,
+            row.price_krw_per_gpu_h or 0.0,
+            devices,
+            row.backend_handle,
+            cancelling=False,
+        )
+
+    def _tenancy_changed(self) -> bool:
+        with self.store.read() as s:
+            return tenancy_version(s) != self._version
+
+    # -- 1. intake -------------------------------------------------------------------------------
+
+    def _intake(self, now: float) -> None:
+        with self.store.read() as s:
+            rows = s.scalars(
+                select(JobRow)
+                .where(JobRow.state == JobState.PENDING.value, JobRow.enqueued_s.is_(None))
+                .order_by(JobRow.id)
+                .limit(10_000)
+            ).all()
+        if not rows:
+            return
+        marks = []
+        for row in rows:
+            if row.id in self.waiting:
+                continue
+            job = to_model(row)
+            self.queues.push(job)
+            self.waiting[job.id] = job
+            self.attempts[job.id] = row.attempt
+            marks.append({"id": job.id, "enqueued_s": now, "pending_reason": job.pending_reason})
+        if marks:
+            with self.store.write() as s:
+                s.execute(update(JobRow), marks)
+        if len(rows) == 10_000:
+            self.wake()
+
+    # -- 2. cancel -------------------------------------------------------------------------------
+
+    def _cancel(self, now: float) -> None:
+        with self.store.read() as s:
+            asked = s.execute(
+                select(JobRow.id, JobRow.state).where(
+                    JobRow.cancel_requested_s.is_not(None),
+                    JobRow.state.in_([JobState.PENDING.value, JobState.RUNNING.value]),
+                )
+            ).all()
+        if not asked:
+            return
+        pending = [
+            self.waiting[i] for i, st in asked if st == JobState.PENDING.value and i in self.waiting
+        ]
+        if pending:
+            with self.store.write() as s:
+                s.execute(
+                    update(JobRow),
+                    [
+                        {"id": j.id, "state": JobState.CANCELLED.value, "end_s": now}
+                        for j in pending
+                    ],
+                )
+            for job in pending:
+                self.queues.remove(job)
+                job.transition(JobState.CANCELLED, now)
+                del self.waiting[job.id]
+        not_started: list[Ending] = []
+        for job_id, st in asked:
+            run = self.running.get(job_id)
+            if st != JobState.RUNNING.value or run is None or run.cancelling:
+                continue
+            run.cancelling = True
+            if run.handle is None:
+                not_started.append(Ending(run, JobState.CANCELLED, None, 0.0, None))
+            else:
+                try:
+                    self.backend.cancel(run.handle)
+                except BackendError as exc:
+                    log.warning("job %d: cancel failed: %s", job_id, exc)
+        if not_started:
+            self._end(now, not_started)
+
+    # -- 3. reconcile ----------------------------------------------------------------------------
+
+    def _reconcile(self, now: float) -> None:
+        ended: list[Ending] = []
+        for run in list(self.running.values()):
+            if run.handle is None:
+                continue
+            try:
+                status = self.backend.poll(run.handle)
+            except BackendError as exc:
+                ended.append(Ending(run, JobState.FAILED, None, 0.0, str(exc)))
+                continue
+            if status.state is RunState.LOST:
+                if not run.cancelling:
+                    run.handle = None  # never started: dispatch it again
+                else:
+                    ended.append(Ending(run, JobState.CANCELLED, None, 0.0, None))
+            elif status.state.ended:
+                ended.append(self._ending(run, status, now))
+        if ended:
+            self._end(now, ended)
+
+    def _ending(self, run: Running, status: RunStatus, now: float) -> Ending:
+        job = run.job
+        start = status.started_s if status.started_s is not None else job.start_s or now
+        end = status.ended_s if status.ended_s is not None else now
+        runtime = min(max(0.0, end - start), job.walltime_s)
+        return Ending(run, _ENDED[status.state], status.exit_code, runtime, status.detail or None)
+
+    def _end(self, now: float, endings: Sequence[Ending]) -> None:
+        """Write down that jobs ended and charge them (one transaction), then free their GPUs."""
+        spends: dict[int, int] = {}
+        with self.store.write() as s:
+            for e in endings:
+                job = e.run.job
+                assert job.placement is not None
+                gpus = job.placement.gpus
+                spend = round(charge_krw(e.run.price_krw_per_gpu_h, gpus, e.runtime_s))
+                spends[job.id] = spend
+                s.execute(
+                    update(JobRow)
+                    .where(JobRow.id == job.id)
+                    .values(
+                        state=e.state.value,
+                        end_s=now,
+                        exit_code=e.exit_code,
+                        pending_reason=e.detail,
+                    )
+                )
+                released = _append_entry(s, job, e.run.attempt, "release", e.run.hold_krw, 0.0, now)
+                spent = _append_entry(
+                    s, job, e.run.attempt, "spend", spend, gpus * e.runtime_s, now
+                )
+                delta_held = -e.run.hold_krw if released else 0
+                delta_spent = spend if spent else 0
+                if delta_held or delta_spent:
+                    s.execute(
+                        update(ProgramRow)
+                        .where(ProgramRow.id == job.program)
+                        .values(
+                            held_krw=ProgramRow.held_krw + delta_held,
+                            spent_krw=ProgramRow.spent_krw + delta_spent,
+                        )
+                    )
+        for e in endings:
+            job = e.run.job
+            placement = job.placement
+            assert placement is not None
+            job.transition(e.state, now)
+            self.state.release(job.program, placement, job_id=job.id)
+            for node, used in zip(placement.nodes, e.run.devices, strict=False):
+                self.devices_used[(placement.pool, node)].difference_update(used)
+            self.accounts.settle(job.id, spends[job.id], now)
+            self.state.budget_available[job.program] = self.accounts.available_krw(job.program)
+            del self.running[job.id]
+            self.stats.ended[e.state.value] = self.stats.ended.get(e.state.value, 0) + 1
+            wake_after_release(self.queues, self.state, job.program, placement.pool)
+
+    # -- 4. schedule -----------------------------------------------------------------------------
+
+    def _schedule(self, now: float) -> None:
+        if not self.queues.active:
+            return
+        snapshot = Snapshot(now, self.state, self.queues)
+        t0 = time.perf_counter()
+        decisions = decide(snapshot, self.policy)
+        self.stats.last_decide_s = time.perf_counter() - t0
+        admits = [d for d in decisions if isinstance(d, Admit)]
+        rejects = [d for d in decisions if isinstance(d, Reject)]
+        devices = {d.job.id: self._take_devices(d.placement) for d in admits}
+        try:
+            if admits or rejects:
+                self._record(now, admits, rejects, devices)
+        except BaseException:
+            for d in admits:
+                self._give_devices(d.placement, devices[d.job.id])
+            raise
+        if commit(snapshot, decisions):
+            self.wake()  # a changed reservation woke queues: they are owed a pass
+        for d in admits:
+            job = d.job
+            job.transition(JobState.RUNNING, now)
+            job.placement = d.placement
+            hold = math.ceil(d.hold_krw)
+            if not self.accounts.hold(job.id, job.program, hold, now):
+                raise RuntimeError(f"job {job.id}: admitted without budget to hold")
+            self.state.budget_available[job.program] = self.accounts.available_krw(job.program)
+            del self.waiting[job.id]
+            self.running[job.id] = Running(
+                job,
+                self.attempts.pop(job.id, 0) + 1,
+                hold,
+                d.price_krw_per_gpu_h,
+                devices[job.id],
+                None,
+            )
+        for r in rejects:
+            r.job.pending_reason = r.reason.message
+            r.job.transition(JobState.REJECTED, now)
+            del self.waiting[r.job.id]
+            self.attempts.pop(r.job.id, None)
+        self.stats.admitted += len(admits)
+        self.stats.rejected += len(rejects)
+
+    def _take_devices(self, placement: Placement) -> tuple[tuple[int, ...], ...]:
+        """The lowest free GPU indices on each node of the placement (for CUDA_VISIBLE_DEVICES)."""
+        gpn = self.fleet.pools[placement.pool].gpus_per_node
+        out = []
+        for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
+            used = self.devices_used.setdefault((placement.pool, node), set())
+            picked = tuple(i for i in range(gpn) if i not in used)[:gpus]
+            used.update(picked)
+            out.append(picked)
+        return tuple(out)
+
+    def _give_devices(self, placement: Placement, devices: Iterable[tuple[int, ...]]) -> None:
+        for node, used in zip(placement.nodes, devices, strict=False):
+            self.devices_used[(placement.pool, node)].difference_update(used)
+
+    def _record(
+        self,
+        now: float,
+        admits: Sequence[Admit],
+        rejects: Sequence[Reject],
+        devices: dict[int, tuple[tuple[int, ...], ...]],
+    ) -> None:
+        """Every admit and reject of a cycle, with the job rows and holds they imply, in one
+        transaction."""
+        cycle = self.stats.cycles
+        backend = self.backend.name
+        decision_rows: list[dict[str, Any]] = []
+        job_updates: list[dict[str, Any]] = []
+        reject_updates: list[dict[str, Any]] = []
+        held: dict[str, int] = {}
+        with self.store.write() as s:
+            for d in admits:
+                job = d.job
+                attempt = self.attempts.get(job.id, 0) + 1
+                hold = math.ceil(d.hold_krw)
+                placement = {
+                    "nodes": list(d.placement.nodes),
+                    "gpus_per_node": list(d.placement.gpus_per_node),
+                    "devices": [list(x) for x in devices[job.id]],
+                }
+                decision_rows.append(
+                    {
+                        "job_id": job.id,
+                        "attempt": attempt,
+                        "kind": "admit",
+                        "at_s": now,
+                        "cycle": cycle,
+                        "pool": d.placement.pool,
+                        "placement": placement,
+                        "price_krw_per_gpu_h": d.price_krw_per_gpu_h,
+                        "hold_krw": hold,
+                        "borrowed": d.borrowed,
+                        "reason_code": None,
+                        "reason": None,
+                    }
+                )
+                job_updates.append(
+                    {
+                        "id": job.id,
+                        "state": JobState.RUNNING.value,
+                        "start_s": now,
+                        "first_start_s": job.first_start_s if job.first_start_s else now,
+                        "attempt": attempt,
+                        "pool": d.placement.pool,
+                        "placement": placement,
+                        "price_krw_per_gpu_h": d.price_krw_per_gpu_h,
+                        "hold_krw": hold,
+                        "backend": backend,
+                        "backend_handle": None,
+                        "dispatched_s": None,
+                        "pending_reason": None,
+                    }
+                )
+                if _append_entry(s, job, attempt, "hold", hold, 0.0, now):
+                    held[job.program] = held.get(job.program, 0) + hold
+            for r in rejects:
+                attempt = self.attempts.get(r.job.id, 0) + 1
+                decision_rows.append(
+                    {
+                        "job_id": r.job.id,
+                        "attempt": attempt,
+                        "kind": "reject",
+                        "at_s": now,
+                        "cycle": cycle,
+                        "pool": None,
+                        "placement": None,
+                        "price_krw_per_gpu_h": None,
+                        "hold_krw": None,
+                        "borrowed": None,
+                        "reason_code": r.reason.code.slug,
+                        "reason": r.reason.message,
+                    }
+                )
+                reject_updates.append(
+                    {
+                        "id": r.job.id,
+                        "state": JobState.REJECTED.value,
+                        "end_s": now,
+                        "pending_reason": r.reason.message,
+                    }
+                )
+            s.execute(_insert(s, DecisionRow), decision_rows)
+            if job_updates:
+                s.execute(update(JobRow), job_updates)
+            if reject_updates:
+                s.execute(update(JobRow), reject_updates)
+            for program, krw in held.items():
+                s.execute(
+                    update(ProgramRow)
+                    .where(ProgramRow.id == program)
+                    .values(held_krw=ProgramRow.held_krw + krw)
+                )
+
+    # -- 5. dispatch -----------------------------------------------------------------------------
+
+    def _dispatch(self, now: float) -> None:
+        todo = [r for r in self.running.values() if r.handle is None and not r.cancelling]
+        if not todo:
+            return
+        with self.store.read() as s:
+            specs = {
+                i: (c, e, w)
+                for i, c, e, w in s.execute(
+                    select(JobRow.id, JobRow.command, JobRow.env, JobRow.workdir).where(
+                        JobRow.id.in_([r.job.id for r in todo])
+                    )
+                )
+            }
+        confirmed: list[dict[str, Any]] = []
+        failed: list[Ending] = []
+        for run in todo:
+            job = run.job
+            assert job.placement is not None
+            command, env, workdir = specs[job.id]
+            launch = Launch(
+                key=str(job.id),
+                command=tuple(command),
+                walltime_s=job.walltime_s,
+                env=dict(env),
+                nodes=tuple(self._node_names[job.placement.pool][n] for n in job.placement.nodes),
+                devices=run.devices,
+                workdir=workdir,
+            )
+            try:
+                submitted = self.backend.submit(launch)
+            except BackendError as exc:
+                failed.append(Ending(run, JobState.FAILED, None, 0.0, str(exc)))
+                continue
+            run.handle = submitted.handle
+            self.stats.dispatched += 1
+            self.stats.duplicates += submitted.duplicate
+            confirmed.append(
+                {"id": job.id, "backend_handle": submitted.handle, "dispatched_s": now}
+            )
+        if confirmed:
+            with self.store.write() as s:
+                s.execute(update(JobRow), confirmed)
+        if failed:
+            self._end(now, failed)
+
+    # -- 6. reasons ------------------------------------------------------------------------------
+
+    def _record_reasons(self) -> None:
+        changed: list[tuple[str, str | None]] = []
+        written: dict[QueueKey, str | None] = {}
+        for key, q in self.queues.queues.items():
+            message = q.reason.message if q.reason is not None else None
+            if self._reasons_written.get(key, _UNSET) != message:
+                changed.append((json.dumps(list(key), separators=(",", ":")), message))
+            written[key] = message
+        self._reasons_written = written
+        if not changed:
+            return
+        with self.store.write() as s:
+            for text, message in changed:
+                s.execute(
+                    update(JobRow)
+                    .where(JobRow.queue_key == text, JobRow.state == JobState.PENDING.value)
+                    .values(pending_reason=message)
+                    .execution_options(synchronize_session=False)
+                )
+
+
+def _load_tenancy(s: Session) -> tuple[Tenancy, dict[str, float]]:
+    """The programs and orgs as the scheduler sees them, and what each program may still hold
+    (its budget less what it has spent; holds are added back by the running jobs)."""
+    quotas: dict[str, dict[str, int]] = {}
+    for q in s.scalars(select(QuotaRow)):
+        quotas.setdefault(q.program, {})[q.gpu_model] = q.gpus
+    fractions: dict[str, dict[TenantClass, float]] = {}
+    for f in s.scalars(select(PriceFractionRow)):
+        fractions.setdefault(f.program, {})[TenantClass(f.tenant_class)] = f.fraction
+    programs: dict[str, Program] = {}
+    budgets: dict[str, float] = {}
+    for p in s.scalars(select(ProgramRow).order_by(ProgramRow.id)):
+        budget = math.inf if p.budget_krw is None else float(p.budget_krw)
+        programs[p.id] = Program(
+            id=p.id,
+            name=p.name,
+            budget_krw=budget,
+            quota=quotas.get(p.id, {}),
+            owners=tuple(p.owners),
+            cohort=p.cohort,
+            price_fraction=fractions.get(p.id, {}),
+            borrowing=p.borrowing,
+        )
+        budgets[p.id] = budget - p.spent_krw
+    orgs = {
+        o.id: Org(o.id, o.name, TenantClass(o.tenant_class))
+        for o in s.scalars(select(OrgRow).order_by(OrgRow.id))
+    }
+    return Tenancy(programs, orgs), budgets
+
+
+def _insert(s: Session, table: type[DecisionRow] | type[LedgerEntryRow]) -> Any:
+    dialect = s.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+def _append_entry(
+    s: Session, job: Job, interval: int, kind: str, krw: int, gpu_seconds: float, now: float
+) -> bool:
+    """Append a ledger entry unless (job, interval, kind) has one. Returns whether it did."""
+    stmt = (
+        _insert(s, LedgerEntryRow)
+        .values(
+            job_id=job.id,
+            interval=interval,
+            kind=kind,
+            program=job.program,
+            org=job.org,
+            krw=krw,
+            gpu_seconds=gpu_seconds,
+            at_s=now,
+        )
+        .on_conflict_do_nothing(index_elements=["job_id", "interval", "kind"])
+    )
+    return bool(cast(CursorResult[Any], s.execute(stmt)).rowcount)

@@ -1,0 +1,201 @@
+"""The REST API over real HTTP, against a server process, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from aigrid.live.client import Client
+from aigrid.live.errors import ConflictError, InvalidRequestError, UnauthorizedError
+from aigrid.live.store import Store
+from aigrid.live.store.models import LedgerEntryRow, ProgramRow
+from tests.live.conftest import fresh_pg_database
+from tests.live.server import LiveServer, admin_token, wait_for
+
+OPERATIONS = [
+    "grants_create", "grants_list", "health_get", "jobs_cancel", "jobs_get", "jobs_list",
+    "jobs_logs", "jobs_submit", "metrics_get", "orgs_create", "orgs_get", "orgs_list",
+    "programs_create", "programs_get", "programs_list", "tokens_create", "tokens_list",
+    "tokens_revoke", "usage_get",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveServer, str]]:
+    """A server with 4 local GPUs, an org `kaist` with a grant from program `research`."""
+    workdir = tmp_path_factory.mktemp(f"api-{request.param}")
+    if request.param == "sqlite":
+        db = f"sqlite:///{workdir / 'aigrid.db'}"
+    else:
+        db = fresh_pg_database(request.getfixturevalue("postgres_server"))
+    token = admin_token(db)
+    server = LiveServer(db, workdir, gpus=4).start()
+    with server.client(token) as c:
+        c.post("/orgs", {"id": "kaist", "tenant_class": "university"})
+        c.post("/programs", {"id": "research", "budget_krw": 1e6})
+        c.post("/grants", {"program": "research", "org": "kaist"})
+    yield server, token
+    server.stop()
+
+
+@pytest.fixture
+def admin(live: tuple[LiveServer, str]) -> Iterator[Client]:
+    server, token = live
+    with server.client(token) as c:
+        yield c
+
+
+def job(c: Client, command: list[str], gpus: int = 1, walltime_s: float = 60) -> dict[str, Any]:
+    return c.submit(
+        {
+            "org": "kaist",
+            "program": "research",
+            "gpus": gpus,
+            "walltime_s": walltime_s,
+            "command": command,
+        }
+    )
+
+
+def ended(c: Client, job_id: int) -> dict[str, Any]:
+    wait_for(lambda: c.job(job_id)["state"] not in ("pending", "running"))
+    return c.job(job_id)
+
+
+def test_health_metrics_and_openapi(live: tuple[LiveServer, str]) -> None:
+    server, _ = live
+    health = httpx.get(f"{server.url}/healthz").json()
+    assert health["status"] == "ok"
+    metrics = httpx.get(f"{server.url}/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert "aigrid_scheduler_cycles_total" in metrics.text
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+    ops = sorted(op["operationId"] for path in spec["paths"].values() for op in path.values())
+    assert ops == OPERATIONS
+
+
+def test_a_job_runs_with_its_gpus_and_logs(admin: Client) -> None:
+    j = job(admin, ["sh", "-c", "echo gpus=$CUDA_VISIBLE_DEVICES; echo oops >&2"], gpus=2)
+    assert j["state"] == "pending"
+    done = ended(admin, j["id"])
+    assert done["state"] == "completed", done
+    assert done["exit_code"] == 0
+    assert done["placement"]["pool"] == "local"
+    devices = done["placement"]["devices"][0]
+    assert len(devices) == 2
+    logs = admin.logs(j["id"])
+    assert f"gpus={','.join(map(str, devices))}" in logs
+    assert "oops" in logs
+
+
+def test_a_failing_job_keeps_its_exit_code(admin: Client) -> None:
+    done = ended(admin, job(admin, ["sh", "-c", "exit 3"])["id"])
+    assert (done["state"], done["exit_code"]) == ("failed", 3)
+
+
+def test_walltime_is_enforced(admin: Client) -> None:
+    done = ended(admin, job(admin, ["sleep", "30"], walltime_s=1)["id"])
+    assert done["state"] == "timed_out"
+
+
+def test_a_waiting_job_says_why_and_a_cancel_frees_its_gpus(admin: Client) -> None:
+    big = job(admin, ["sleep", "30"], gpus=4)
+    wait_for(lambda: admin.job(big["id"])["state"] == "running")
+    second = job(admin, ["true"], gpus=4)
+    wait_for(lambda: admin.job(second["id"])["pending_reason"] is not None)
+    assert "quota" in admin.job(second["id"])["pending_reason"]
+    admin.cancel(big["id"])
+    assert ended(admin, big["id"])["state"] == "cancelled"
+    assert ended(admin, second["id"])["state"] == "completed"
+    with pytest.raises(ConflictError):
+        admin.cancel(big["id"])
+
+
+def test_a_pending_job_can_be_cancelled(admin: Client) -> None:
+    blocker = job(admin, ["sleep", "30"], gpus=4)
+    wait_for(lambda: admin.job(blocker["id"])["state"] == "running")
+    waiting = job(admin, ["true"], gpus=1)
+    admin.cancel(waiting["id"])
+    assert ended(admin, waiting["id"])["state"] == "cancelled"
+    assert ended(admin, waiting["id"])["started_at"] is None
+    admin.cancel(blocker["id"])
+    ended(admin, blocker["id"])
+
+
+def test_too_large_is_rejected_with_a_reason(admin: Client) -> None:
+    done = ended(admin, job(admin, ["true"], gpus=5)["id"])
+    assert done["state"] == "rejected"
+    assert "larger than" in done["pending_reason"]
+
+
+def test_bad_requests_say_what_is_wrong(admin: Client) -> None:
+    with pytest.raises(InvalidRequestError, match="gpus"):
+        admin.submit({"org": "kaist", "program": "research", "gpus": 0, "walltime_s": 60,
+                      "command": ["true"]})  # fmt: skip
+    with pytest.raises(InvalidRequestError, match="command"):
+        admin.submit({"org": "kaist", "program": "research", "gpus": 1, "walltime_s": 60,
+                      "command": []})  # fmt: skip
+    raw = httpx.post(
+        f"{admin.config.url}/jobs",
+        json={"org": "kaist"},
+        headers={"Authorization": f"Bearer {admin.config.token}"},
+    )
+    assert raw.status_code == 422
+    missing = {tuple(d["loc"]) for d in raw.json()["detail"]}
+    assert ("body", "program") in missing
+
+
+def test_no_token_is_401(live: tuple[LiveServer, str]) -> None:
+    server, _ = live
+    with server.client(None) as c, pytest.raises(UnauthorizedError):
+        c.jobs()
+    with server.client("aig_nope_nope") as c, pytest.raises(UnauthorizedError):
+        c.jobs()
+
+
+def test_every_ledger_aggregate_is_the_sum_of_its_entries(
+    live: tuple[LiveServer, str], admin: Client
+) -> None:
+    ended(admin, job(admin, ["sleep", "0.3"], gpus=2)["id"])
+    wait_for(lambda: not admin.jobs(state="running") and not admin.jobs(state="pending"))
+    assert_ledger_consistent(live[0].db)
+    usage = admin.usage()
+    research = next(p for p in usage["programs"] if p["program"] == "research")
+    assert research["held_krw"] == 0
+    kaist = next(o for o in usage["orgs"] if o["org"] == "kaist")
+    assert kaist["gpu_hours"] > 0
+    assert kaist["spent_krw"] == research["spent_krw"]
+
+
+def assert_ledger_consistent(db: str) -> None:
+    store = Store.open(db)
+    try:
+        with store.read() as s:
+            for p in s.scalars(select(ProgramRow)):
+                sums = dict(
+                    s.execute(
+                        select(LedgerEntryRow.kind, func.sum(LedgerEntryRow.krw))
+                        .where(LedgerEntryRow.program == p.id)
+                        .group_by(LedgerEntryRow.kind)
+                    ).all()
+                )
+                held = int(sums.get("hold", 0) or 0) - int(sums.get("release", 0) or 0)
+                assert p.held_krw == held, p.id
+                assert p.spent_krw == int(sums.get("spend", 0) or 0), p.id
+    finally:
+        store.close()
+
+
+def test_server_restart_keeps_the_store(live: tuple[LiveServer, str], admin: Client) -> None:
+    server, _ = live
+    before = {j["id"]: j["state"] for j in admin.jobs(limit=1000)}
+    server.stop()
+    server.start()
+    after = {j["id"]: j["state"] for j in admin.jobs(limit=1000)}
+    assert after == before

@@ -1,0 +1,84 @@
+"""The scheduling loop in process, with the mock backend: admits recorded before dispatch,
+re-dispatch after a crash between the two, rebuild from the store, charges on end."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from aigrid.backends import MockBackend, MockCall, RunState, RunStatus
+from aigrid.live.fleet import local_fleet
+from aigrid.live.loop import SchedulingLoop
+from aigrid.live.service import Principal, Role, ServiceContext, authenticate
+from aigrid.live.service.admin import create_grant, create_org, create_program, issue_token
+from aigrid.live.service.jobs import JobRequest, get_job, submit
+from aigrid.live.store import Store
+from aigrid.live.store.fleet import save_fleet
+from aigrid.live.store.models import DecisionRow, LedgerEntryRow
+from aigrid.model import TenantClass
+from aigrid.scheduler import Policy
+
+
+def setup(store: Store) -> tuple[ServiceContext, Principal]:
+    with store.write() as s:
+        save_fleet(s, local_fleet(4), "mock")
+    ctx = ServiceContext(store, clock=lambda: 1000.0)
+    admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
+    create_org(ctx, admin, "o", "O", TenantClass.SME)
+    create_program(ctx, admin, "p", budget_krw=1e6)
+    create_grant(ctx, admin, "p", "o")
+    return ctx, admin
+
+
+def running(call: MockCall) -> RunStatus:
+    return RunStatus(RunState.CANCELLED if call.cancelled else RunState.RUNNING)
+
+
+def test_admits_are_recorded_then_dispatched_once_across_a_crash(store: Store) -> None:
+    ctx, admin = setup(store)
+    ids = [submit(ctx, admin, JobRequest("o", "p", 2, 3600, ["x"])).id for _ in range(3)]
+    backend = MockBackend(running)
+    first = SchedulingLoop(store, backend, Policy(), clock=lambda: 1001.0)
+    first.rebuild()
+    first._intake(1001.0)
+    first._schedule(1001.0)  # the "crash" comes before dispatch
+    with store.read() as s:
+        admits = s.scalars(select(DecisionRow).where(DecisionRow.kind == "admit")).all()
+    assert sorted(d.job_id for d in admits) == ids[:2]
+    assert backend.submits == 0
+    second = SchedulingLoop(store, backend, Policy(), clock=lambda: 1002.0)
+    second.cycle()
+    assert sorted(backend.calls) == [str(i) for i in ids[:2]]
+    third = SchedulingLoop(store, backend, Policy(), clock=lambda: 1003.0)
+    third.cycle()
+    assert backend.submits == 2  # confirmed dispatches are not repeated
+    assert get_job(ctx, admin, ids[2]).state == "pending"
+    assert third.figures()["running"] == 2
+    assert third.figures()["pending"] == 1
+
+
+def test_an_ended_job_is_charged_its_runtime_and_the_next_one_starts(store: Store) -> None:
+    ctx, admin = setup(store)
+    a = submit(ctx, admin, JobRequest("o", "p", 4, 3600, ["x"])).id
+    b = submit(ctx, admin, JobRequest("o", "p", 4, 3600, ["x"])).id
+    now = [1001.0]
+
+    def ends_after_a_while(call: MockCall) -> RunStatus:
+        if call.polls < 1:
+            return RunStatus(RunState.RUNNING, started_s=1001.0)
+        return RunStatus(RunState.COMPLETED, 0, started_s=1001.0, ended_s=1001.0 + 1800)
+
+    loop = SchedulingLoop(store, MockBackend(ends_after_a_while), Policy(), clock=lambda: now[0])
+    loop.cycle()
+    assert get_job(ctx, admin, a).state == "running"
+    assert "quota" in (get_job(ctx, admin, b).pending_reason or "")
+    now[0] = 3000.0
+    loop.cycle()  # polls once: still running
+    loop.cycle()  # a ends; b starts in the same cycle
+    assert get_job(ctx, admin, a).state == "completed"
+    assert get_job(ctx, admin, b).state == "running"
+    with store.read() as s:
+        spends = s.scalars(
+            select(LedgerEntryRow).where(LedgerEntryRow.kind == "spend", LedgerEntryRow.job_id == a)
+        ).all()
+    assert [e.krw for e in spends] == [2000]  # 4 GPUs x 0.5 h x 1000 KRW
+    assert [e.gpu_seconds for e in spends] == [4 * 1800.0]
