@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from aigrid.model import Job, JobState, Scenario, Zone
+from aigrid.model import Job, JobState, Reliability, Scenario, Zone
 from aigrid.report.summary import summarize
 from aigrid.scheduler import Policy, PolicyName
 from aigrid.twin.run import TwinRun, run_twin
@@ -86,11 +87,15 @@ def check_invariants(w: World) -> None:
             for node, g in zip(j.placement.nodes, j.placement.gpus_per_node, strict=True):
                 used[(j.placement.pool, node)] += g
             usage[j.program][fl.pools[j.placement.pool].gpu_model] += j.placement.gpus
-    # No GPU is given to two jobs: what running jobs hold is exactly what the pools miss.
+    # No GPU is given to two jobs: what running jobs hold is exactly what the pools miss
+    # (a node that is down after a failure holds all its GPUs itself, and runs no job).
     for i, cap in enumerate(state.capacity):
         for node, free in enumerate(cap.free):
             assert 0 <= free <= cap.gpus_per_node
-            assert cap.gpus_per_node - free == used[(i, node)]
+            if (i, node) in w.down:
+                assert free == 0 and used[(i, node)] == 0
+            else:
+                assert cap.gpus_per_node - free == used[(i, node)]
     # No site exceeds its cap.
     for s, mw in enumerate(state.site_mw):
         assert mw <= state.site_cap_mw[s] + 1e-9
@@ -130,6 +135,7 @@ job_specs = st.lists(
     cohort=st.booleans(),
     cap_mw=st.sampled_from([0.05, 0.1, 1.0]),
     policy=st.sampled_from(list(PolicyName)),
+    failures=st.booleans(),
 )
 def test_invariants_hold_after_every_event(
     specs: list[tuple[int, int, int, str, bool]],
@@ -139,6 +145,7 @@ def test_invariants_hold_after_every_event(
     cohort: bool,
     cap_mw: float,
     policy: PolicyName,
+    failures: bool,
 ) -> None:
     pools = [
         pool(f"p{i}", site=f"s{i % 2}", gpn=gpn, nodes=n, model="H100" if i % 2 else "B200")
@@ -163,8 +170,18 @@ def test_invariants_hold_after_every_event(
         job(g, submit=float(t), runtime=float(r), program=p, sovereign=sov, id=i)
         for i, (g, t, r, p, sov) in enumerate(specs)
     ]
-    w = _world(jobs, sc, policy, horizon=30_000)
+    if failures:
+        # A hazard high enough that nodes fail within the run; jobs checkpoint every 10 min.
+        sc = dataclasses.replace(
+            sc, reliability=Reliability(interruptions_per_gpu_day=3.0, repair_h=0.5)
+        )
+        for j in jobs:
+            j.checkpoint_interval_s = 600.0
+    jobs.sort(key=lambda j: (j.submit_s, j.id))
+    w = World(sc, jobs, Policy.parse(policy.value), 30_000, seed=len(specs))
     w.engine.schedule(0.0, w.SAMPLE, None, 9)
+    if w.failures is not None:
+        w.engine.schedule(w.failures.next_after(0.0), w.FAIL, None, 0)
     w.engine.schedule(jobs_sorted_first(w), w.ARRIVAL, None, 1)
     step_checking_backfill_promises(w)
     for j in w.jobs:
@@ -196,6 +213,7 @@ def step_checking_backfill_promises(w: World) -> None:
             if w.jobs_by_id[jid].state is JobState.PENDING:
                 broken.add(jid)
     event(f"backfill reservations kept: {len(promised) - len(broken) > 0}")
+    event(f"node failures: {getattr(w, 'node_failures', 0) > 0}")
     for jid, start in promised.items():
         j = w.jobs_by_id[jid]
         if jid not in broken and j.first_start_s is not None:

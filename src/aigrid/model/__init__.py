@@ -4,6 +4,7 @@ from aigrid.model.demand import Arrivals, Choice, DemandStream, LogNormal, Power
 from aigrid.model.energy import Carbon, LoadPeriod, Season, Tariff
 from aigrid.model.fleet import Fleet, GpuModel, NodeRef, Owner, Pool, Site, Zone
 from aigrid.model.job import TRANSITIONS, InvalidTransitionError, Job, JobClass, JobState, Placement
+from aigrid.model.reliability import Reliability
 from aigrid.model.scenario import Scenario
 from aigrid.model.tenancy import Grant, Org, Program, Tenancy, TenantClass
 
@@ -29,6 +30,7 @@ __all__ = [
     "Pool",
     "PowerLaw",
     "Program",
+    "Reliability",
     "Scenario",
     "Season",
     "Site",

@@ -71,3 +71,5 @@ class DemandStream:
     walltime_overask: float = 2.0
     """Median ratio of requested walltime to true runtime (users over-ask)."""
     max_walltime_h: float = 14 * 24.0
+    checkpoint_interval_min: float | None = None
+    """How often its jobs save progress; None: they cannot resume after an interruption."""

@@ -101,12 +101,25 @@ class Job:
     gpu_models: tuple[str, ...] = ()
     sovereign: bool = False
     preemptible: bool = False
+    checkpoint_interval_s: float | None = None
+    """How often the job saves its progress; None if it cannot resume (restarts from scratch)."""
     state: JobState = JobState.PENDING
     start_s: float | None = None
     end_s: float | None = None
     placement: Placement | None = None
     first_start_s: float | None = None
     pending_reason: str | None = None
+    queued_s: float | None = None
+    """When the job last joined a queue: its submission, or its requeue after an interruption."""
+    done_s: float = 0.0
+    """Runtime saved by checkpoints before the current attempt."""
+    lost_s: float = 0.0
+    """Seconds of work thrown away by interruptions (since the last checkpoint, and restarts)."""
+    restart_overhead_s: float = 0.0
+    """Time the current (or next) attempt spends restarting before it makes progress."""
+    attempt: int = 0
+    interruptions: int = 0
+    preemptions: int = 0
 
     def transition(self, to: JobState, at: float) -> None:
         """Move to `to` at time `at`, or raise `InvalidTransitionError`."""
@@ -122,6 +135,37 @@ class Job:
             self.placement = None
         elif to.terminal:
             self.end_s = at
+
+    @property
+    def remaining_s(self) -> float | None:
+        """How long the next (or current) attempt runs to finish, restart included; None when the
+        true runtime is unknown (live)."""
+        if self.runtime_s is None:
+            return None
+        return self.runtime_s - self.done_s + self.restart_overhead_s
+
+    def interrupt(self, at: float, *, restart_overhead_s: float = 0.0) -> float:
+        """Stop the running job at `at` (its node failed, or it was preempted) and put it back
+        to pending. Progress up to its last checkpoint is kept; the rest is lost, and the next
+        attempt first spends `restart_overhead_s` restarting. Returns the seconds lost."""
+        if self.state is not JobState.RUNNING or self.start_s is None:
+            raise InvalidTransitionError(self.id, self.state, JobState.PENDING)
+        elapsed = max(at - self.start_s, 0.0)
+        useful = max(elapsed - self.restart_overhead_s, 0.0)
+        saved = 0.0
+        interval = self.checkpoint_interval_s
+        if interval:
+            saved = (useful // interval) * interval
+            if self.runtime_s is not None:
+                saved = min(saved, self.runtime_s - self.done_s)
+        self.done_s += saved
+        lost = elapsed - saved
+        self.lost_s += lost
+        self.interruptions += 1
+        self.attempt += 1
+        self.restart_overhead_s = restart_overhead_s
+        self.transition(JobState.PENDING, at)
+        return lost
 
     @property
     def wait_s(self) -> float | None:

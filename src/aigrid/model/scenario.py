@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aigrid.model.demand import DemandStream
 from aigrid.model.energy import Carbon, Tariff
 from aigrid.model.fleet import Fleet
+from aigrid.model.reliability import Reliability
 from aigrid.model.tenancy import Tenancy
 
 
@@ -24,3 +25,5 @@ class Scenario:
     carbon: Carbon
     start: str = "2026-01-05T00:00:00"
     """Calendar time of simulated second 0 (sets season, weekday and hour for tariffs)."""
+    reliability: Reliability | None = None
+    """Node failures; None simulates a fleet that never fails."""

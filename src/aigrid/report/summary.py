@@ -39,6 +39,45 @@ def _quantiles(values: list[float]) -> dict[str, float | int]:
     }
 
 
+LARGE_TRAINING_GPUS = 256
+"""Training jobs of at least this many GPUs count as large for the effective training time."""
+
+
+def _reliability(run: TwinRun) -> dict[str, Any]:
+    """Node failures and what they cost, over the whole run (warm-up included).
+
+    The effective training time ratio (ETTR) of large training jobs is their useful runtime over
+    the time from their first start to their end, for those that completed: every interruption
+    lowers it by the work lost since the last checkpoint, the restart, and the wait to start
+    again.
+    """
+    world = run.world
+    useful = elapsed = 0.0
+    large = 0
+    interrupted_jobs = 0
+    for job in world.jobs:
+        interrupted_jobs += job.interruptions > 0
+        if (
+            job.job_class is JobClass.TRAINING
+            and job.gpus >= LARGE_TRAINING_GPUS
+            and job.state is JobState.COMPLETED
+            and job.first_start_s is not None
+            and job.end_s is not None
+            and job.runtime_s is not None
+        ):
+            large += 1
+            useful += job.runtime_s
+            elapsed += job.end_s - job.first_start_s
+    return {
+        "enabled": run.scenario.reliability is not None,
+        "node_failures": world.node_failures,
+        "interrupted_jobs": interrupted_jobs,
+        "lost_gpu_hours": _r(world.lost_gpu_s / 3600.0, 1),
+        "large_training_jobs_completed": large,
+        "ettr_large_training": _r(useful / elapsed) if elapsed > 0 else None,
+    }
+
+
 def summarize(run: TwinRun) -> dict[str, Any]:
     world = run.world
     scenario = run.scenario
@@ -178,8 +217,11 @@ def summarize(run: TwinRun) -> dict[str, Any]:
             "peak_mw_by_site": {s: _r(meters.peak_mw[i], 3) for i, s in enumerate(site_ids)},
             "cap_mw_by_site": {s: _r(sites[s].grid_cap_mw, 3) for s in site_ids},
             "mwh_by_site": {s: _r(mwh[i], 2) for i, s in enumerate(site_ids)},
+            "cost_krw_by_site": {s: _r(krw[i], 0) for i, s in enumerate(site_ids)},
+            "tco2_by_site": {s: _r(tco2[i], 2) for i, s in enumerate(site_ids)},
         },
         "budget": {"by_program": budget},
+        "reliability": _reliability(run),
         "runtime": {
             "wall_seconds": _r(run.wall_seconds, 3),
             "generate_seconds": _r(run.generate_seconds, 3),

@@ -17,6 +17,7 @@ from aigrid.model import (
     Pool,
     PowerLaw,
     Program,
+    Reliability,
     Scenario,
     Season,
     Site,
@@ -49,6 +50,9 @@ def build_scenario(spec: ScenarioSpec) -> Scenario:
         carbon=Carbon(
             g_per_kwh=spec.carbon.g_per_kwh, hourly_factor=tuple(spec.carbon.hourly_factor)
         ),
+        reliability=None
+        if spec.reliability is None
+        else Reliability(**spec.reliability.model_dump()),
     )
 
 
@@ -185,4 +189,5 @@ def _stream(s: StreamSpec) -> DemandStream:
         preemptible=s.preemptible,
         walltime_overask=s.walltime_overask,
         max_walltime_h=s.max_walltime_h,
+        checkpoint_interval_min=s.checkpoint_interval_min,
     )

@@ -589,6 +589,13 @@ def generate_streams(
         _per_stream([tuple(s.gpu_models) for s in streams], stream_idx),
         np.concatenate([d.sovereign for d in drawn])[order].tolist(),
         _per_stream([bool(s.preemptible) for s in streams], stream_idx),
+        _per_stream(
+            [
+                None if s.checkpoint_interval_min is None else s.checkpoint_interval_min * 60.0
+                for s in streams
+            ],
+            stream_idx,
+        ),
     ]
     # A million small objects with no cycles: pausing the cyclic collector while they are made
     # cuts the time to build them about fourfold.

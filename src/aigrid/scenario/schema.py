@@ -404,6 +404,19 @@ class StreamSpec(Spec):
     preemptible: bool = False
     walltime_overask: float = Field(default=2.0, ge=1)
     max_walltime_h: Hours = Field(default=14 * 24.0, gt=0)
+    checkpoint_interval_min: float | None = Field(default=None, gt=0)
+    """How often its jobs save progress; leave out for jobs that cannot resume."""
+
+
+class ReliabilitySpec(Spec):
+    """Node failures (all optional, with the defaults of `aigrid.model.Reliability`)."""
+
+    interruptions_per_gpu_day: float = Field(default=4.5e-4, ge=0)
+    lemon_node_fraction: Fraction = 0.05
+    lemon_fault_share: Fraction = 0.5
+    restart_overhead_min: float = Field(default=15.0, ge=0)
+    auto_retry_success: Fraction = 1 / 3
+    repair_h: Hours = Field(default=4.0, gt=0)
 
 
 class ScenarioSpec(Spec):
@@ -424,3 +437,4 @@ class ScenarioSpec(Spec):
     orgs: list[OrgSpec] = Field(default_factory=list)
     grants: list[GrantSpec] = Field(default_factory=list)
     demand: list[StreamSpec] = Field(default_factory=list)
+    reliability: ReliabilitySpec | None = None

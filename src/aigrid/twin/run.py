@@ -63,6 +63,7 @@ def run_twin(
         jobs,
         policy,
         (warmup_days + days) * 86400.0,
+        seed=seed,
         measure_from_s=warmup_days * 86400.0,
         log_events=log_events,
         on_progress=on_progress,

@@ -32,6 +32,7 @@ class WaitAccounting:
         """Job id -> the reason it waited under longest (only jobs that waited at all)."""
         self._since: dict[QueueKey, float] = {}
         self._segments: dict[QueueKey, list[tuple[float, float, str]]] = {}
+        self._waited: dict[int, dict[str, float]] = {}
 
     def changing(self, q: Queue) -> None:
         now = self._now()
@@ -58,20 +59,23 @@ class WaitAccounting:
             self._prune(q)
 
     def _settle(self, q: Queue, job: Job, now: float) -> None:
-        waited: dict[str, float] = {}
+        queued = job.queued_s if job.queued_s is not None else job.submit_s
+        waited = self._waited.get(job.id, {})
         for start, end, slug in self._segments.get(q.key, ()):
-            overlap = min(end, now) - max(start, job.submit_s)
+            overlap = min(end, now) - max(start, queued)
             if overlap > 0:
                 waited[slug] = waited.get(slug, 0.0) + overlap
         if waited:
             # Longest wait first; ties broken by name, so the answer is the same on every run.
             self.main_reason[job.id] = min(waited, key=lambda s: (-waited[s], s))
+            if job.interruptions:
+                self._waited[job.id] = waited  # a requeued job's waits add up
 
     def _prune(self, q: Queue) -> None:
         segs = self._segments.get(q.key)
         if segs is None or len(segs) < 64:
             return
-        oldest = min(j.submit_s for j in q)
+        oldest = min(j.submit_s if j.queued_s is None else j.queued_s for j in q)
         self._segments[q.key] = [s for s in segs if s[1] > oldest]
 
     def finish(self, queues: dict[QueueKey, Queue]) -> None:

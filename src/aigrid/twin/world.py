@@ -29,6 +29,7 @@ from aigrid.scheduler import (
     wake_after_release,
 )
 from aigrid.twin.engine import EventEngine
+from aigrid.twin.failures import FailureProcess
 from aigrid.twin.meters import SiteMeters
 from aigrid.twin.waits import WaitAccounting
 
@@ -75,6 +76,7 @@ class World:
         policy: Policy,
         horizon_s: float,
         *,
+        seed: int | None = None,
         measure_from_s: float = 0.0,
         log_events: bool = False,
         on_progress: Callable[[float, int], None] | None = None,
@@ -119,6 +121,14 @@ class World:
         self.PASS = e.register(self._on_pass)
         self.SAMPLE = e.register(self._on_sample)
         self.MEASURE = e.register(self._on_measure)
+        self.FAIL = e.register(self._on_failure)
+        self.REPAIR = e.register(self._on_repair)
+        self.failures: FailureProcess | None = None
+        if scenario.reliability is not None and seed is not None:
+            self.failures = FailureProcess(scenario.fleet, scenario.reliability, seed)
+        self.down: set[tuple[int, int]] = set()
+        self.node_failures = 0
+        self.lost_gpu_s = 0.0
 
     # -- running --------------------------------------------------------------------------------
 
@@ -127,6 +137,8 @@ class World:
             self.engine.schedule(self.jobs[0].submit_s, self.ARRIVAL, None, _PRIO_ARRIVAL)
         self.engine.schedule(self.measure_from_s, self.MEASURE, None, _PRIO_MEASURE)
         self.engine.schedule(0.0, self.SAMPLE, None, _PRIO_SAMPLE)
+        if self.failures is not None:
+            self.engine.schedule(self.failures.next_after(0.0), self.FAIL, None, _PRIO_END)
         self.engine.run(until=self.horizon_s)
         self.meters.finish(self.horizon_s)
         self.waits.finish(self.queues.queues)
@@ -141,6 +153,7 @@ class World:
         # Every job submitted at this instant joins in one go.
         while i < n and jobs[i].submit_s == t:
             job = jobs[i]
+            job.queued_s = t
             queues.push(job)
             if QueueKey.of(job) in queues.active:
                 self._request_pass(t)
@@ -149,12 +162,21 @@ class World:
         if i < n and jobs[i].submit_s <= self.horizon_s:
             self.engine.schedule(jobs[i].submit_s, self.ARRIVAL, None, _PRIO_ARRIVAL)
 
-    def _on_end(self, t: float, job: Job) -> None:
+    def _on_end(self, t: float, payload: tuple[Job, int]) -> None:
+        job, attempt = payload
+        if job.attempt != attempt or job.state is not JobState.RUNNING:
+            return  # an attempt that an interruption already ended
+        remaining = job.remaining_s if job.remaining_s is not None else job.walltime_s
+        self._stop(
+            t, job, JobState.COMPLETED if remaining <= job.walltime_s else JobState.TIMED_OUT
+        )
+
+    def _stop(self, t: float, job: Job, final: JobState | None) -> None:
+        """The running job stops at `t`: it ends in `final`, or (None) it is interrupted and
+        goes back in line to resume from its last checkpoint."""
         placement = job.placement
         assert placement is not None
         state = self.state
-        runtime = job.runtime_s if job.runtime_s is not None else job.walltime_s
-        job.transition(JobState.COMPLETED if runtime <= job.walltime_s else JobState.TIMED_OUT, t)
         state.release(job.program, placement, job_id=job.id)
         self.running -= 1
         self._busy_by_class[job.tenant_class.value] -= placement.gpus
@@ -163,8 +185,52 @@ class World:
         actual = charge.alloc * (t - start) / 3600.0 * charge.price
         self.accounts.settle(job.id, actual, t)
         state.budget_available[job.program] = self.accounts.available_krw(job.program)
+        if final is None:
+            overhead = 0.0
+            if self.scenario.reliability is not None:
+                overhead = self.scenario.reliability.restart_overhead_min * 60.0
+            self.lost_gpu_s += placement.gpus * job.interrupt(t, restart_overhead_s=overhead)
+            job.queued_s = t
+            self.queues.push(job)
+            self._request_pass(t)
+        else:
+            job.transition(final, t)
         self.meters.update(state.pool_site[placement.pool], t)
         self._wake_after_release(t, job, placement.pool)
+
+    def _on_failure(self, t: float, _payload: object) -> None:
+        """A node fails: its jobs are interrupted and requeued, and it is out for a while."""
+        assert self.failures is not None
+        self.engine.schedule(self.failures.next_after(t), self.FAIL, None, _PRIO_END)
+        pool, node = self.failures.pick_node()
+        if (pool, node) in self.down:
+            return
+        self.node_failures += 1
+        state = self.state
+        victims = sorted(state.running[pool].get(node, {}))
+        for job_id in victims:
+            self._stop(t, self.jobs_by_id[job_id], None)
+        cap = state.capacity[pool]
+        cap.take_from(node, cap.free[node])
+        self.down.add((pool, node))
+        held = state.reservations.get(pool)
+        if held is not None and node in held.nodes:
+            # The promise cannot be kept on a node that is out: the job must plan again.
+            state.drop_reservation(held.job_id)
+            self.queues.wake(("reservation", pool))
+            holder = self.jobs_by_id.get(held.job_id)
+            if holder is not None:
+                self.queues.wake_pool(pool, holder.gpus, holder.gpus)
+            self._request_pass(t)
+        self.engine.schedule(t + self.failures.outage_s(), self.REPAIR, (pool, node), _PRIO_END)
+
+    def _on_repair(self, t: float, payload: tuple[int, int]) -> None:
+        pool, node = payload
+        self.down.discard((pool, node))
+        cap = self.state.capacity[pool]
+        cap.give_back(node, cap.gpus_per_node)
+        if self.queues.wake_pool(pool, cap.largest_free(), cap.free_nodes):
+            self._request_pass(t)
 
     def _wake_after_release(self, t: float, job: Job, pool: int) -> None:
         if wake_after_release(self.queues, self.state, job.program, pool):
@@ -202,8 +268,10 @@ class World:
                 self.charges[job.id] = Charges(
                     d.price_krw_per_gpu_h, d.hold_krw, d.placement.gpus, d.borrowed
                 )
-                runtime = job.runtime_s if job.runtime_s is not None else job.walltime_s
-                self.engine.schedule(t + min(runtime, job.walltime_s), self.END, job, _PRIO_END)
+                remaining = job.remaining_s if job.remaining_s is not None else job.walltime_s
+                self.engine.schedule(
+                    t + min(remaining, job.walltime_s), self.END, (job, job.attempt), _PRIO_END
+                )
                 self.running += 1
                 self._busy_by_class[job.tenant_class.value] += d.placement.gpus
                 touched_sites.add(state.pool_site[d.placement.pool])
