@@ -21,13 +21,7 @@ from rich.table import Table
 
 from aigrid.errors import UsageError
 from aigrid.live.client import Client, load_config
-from aigrid.live.server import ServeOptions, parse_listen
-from aigrid.live.server import serve as run_server
-from aigrid.live.service import Role
-from aigrid.live.service.admin import issue_token
-from aigrid.live.store import Store, upgrade
 from aigrid.model import JobClass, TenantClass
-from aigrid.scheduler import Policy
 
 _out = Console(highlight=False, soft_wrap=True)
 
@@ -105,6 +99,12 @@ def serve(
     ] = 0.5,
 ) -> None:
     """Run the control plane: migrate the store, start the scheduler and the REST API."""
+    # Imported here: the server's libraries take a second to load, which the client commands
+    # (submit, jobs, ...) should not pay for.
+    from aigrid.live.server import ServeOptions, parse_listen  # noqa: PLC0415
+    from aigrid.live.server import serve as run_server  # noqa: PLC0415
+    from aigrid.scheduler import Policy  # noqa: PLC0415
+
     host, port = parse_listen(listen)
     try:
         chosen = Policy.parse(policy)
@@ -325,20 +325,24 @@ def admin_token(
     ] = None,
 ) -> None:
     """Make a token and print it (it is shown only this once)."""
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise UsageError(f"--role must be admin, manager or member; got {role!r}") from None
+    if role not in ("admin", "manager", "member"):
+        raise UsageError(f"--role must be admin, manager or member; got {role!r}")
     if db is not None:
+        from aigrid.live.service import Role  # noqa: PLC0415 - as in serve
+        from aigrid.live.service.admin import issue_token  # noqa: PLC0415
+        from aigrid.live.store import Store, upgrade  # noqa: PLC0415
+
         store = Store.open(db)
         try:
             upgrade(store.engine)
-            _, token = issue_token(store, time.time(), chosen, org=org, program=program, name=name)
+            _, token = issue_token(
+                store, time.time(), Role(role), org=org, program=program, name=name
+            )
         finally:
             store.close()
         print(token.text)
         return
-    body = {"role": chosen.value, "org": org, "program": program, "name": name}
+    body = {"role": role, "org": org, "program": program, "name": name}
     with _client() as c:
         print(c.post("/tokens", body)["token"])
 
