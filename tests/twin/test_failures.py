@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from aigrid.model import JobState, Reliability
+from aigrid.model import JobClass, JobState, Reliability
 from aigrid.report.summary import summarize
 from aigrid.scenario import load_scenario
 from aigrid.scheduler import Policy, PolicyName
@@ -50,8 +50,22 @@ def test_an_interrupted_job_resumes_from_its_last_checkpoint() -> None:
     assert w.lost_gpu_s == 8 * 1800
     assert w.node_failures == 1
     check_invariants(w)
-    # Charged for the GPU time it held, both attempts.
+    # Busy for both attempts, and charged for the GPU time it held in both.
+    assert sum(w.busy_gpu_s.values()) == 8 * (9000 + 29_700)
     assert w.accounts.balance("p1").spent_krw == round(8 * (9000 + 29_700) / 3600 * 4500)
+
+
+def test_an_inference_service_keeps_its_progress() -> None:
+    sc = dataclasses.replace(
+        scenario(fleet([pool("a", nodes=1)]), tenancy(program("p1", {"H100": 8}))),
+        reliability=Reliability(restart_overhead_min=0),
+    )
+    j = job(4, submit=0, runtime=7200, walltime=20_000, job_class=JobClass.INFERENCE, id=1)
+    w = World(sc, [j], Policy(PolicyName.FAIR), 86_400, seed=1)
+    w.failures = OneFailure(outage_s=100)  # type: ignore[assignment]
+    w.engine.schedule(5000.0, w.FAIL, None, 0)
+    w.run()
+    assert (j.done_s, j.lost_s, j.end_s) == (5000, 0, 5100 + 2200)
 
 
 def test_a_job_without_checkpoints_starts_over() -> None:

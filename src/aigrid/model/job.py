@@ -154,7 +154,9 @@ class Job:
         useful = max(elapsed - self.restart_overhead_s, 0.0)
         saved = 0.0
         interval = self.checkpoint_interval_s
-        if interval:
+        if self.job_class is JobClass.INFERENCE:
+            saved = useful  # a serving replica keeps no state to lose: it just serves elsewhere
+        elif interval:
             saved = (useful // interval) * interval
             if self.runtime_s is not None:
                 saved = min(saved, self.runtime_s - self.done_s)

@@ -99,14 +99,6 @@ def summarize(run: TwinRun) -> dict[str, Any]:
 
     submitted = started = 0
     for job in world.jobs:
-        if job.start_s is not None and job.placement is not None:
-            end = job.end_s if job.end_s is not None else horizon
-            overlap = min(end, horizon) - max(job.start_s, t0)
-            if overlap > 0:
-                busy_h = job.placement.gpus * overlap / 3600.0
-                served_by_class[job.tenant_class.value] += busy_h
-                busy_by_owner[pools[job.placement.pool].owner] += busy_h
-                gpu_h_by_program[job.program] += busy_h
         if job.submit_s < t0:
             continue
         submitted += 1
@@ -126,6 +118,12 @@ def summarize(run: TwinRun) -> dict[str, Any]:
             wait_by_class[cls].append(wait_h)
             if job.tenant_class is TenantClass.PUBLIC and job.job_class is JobClass.INFERENCE:
                 public_inference_wait.append(wait_h)
+
+    for (owner, cls, program), gpu_s in world.busy_gpu_s.items():
+        busy_h = gpu_s / 3600.0
+        served_by_class[cls] += busy_h
+        busy_by_owner[owner] += busy_h
+        gpu_h_by_program[program] += busy_h
 
     owner_gpus = fleet.gpus_by_owner()
     total_busy = sum(busy_by_owner.values())

@@ -9,6 +9,7 @@ that instant. The pass hands a snapshot to `decide` and applies what comes back.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -127,6 +128,8 @@ class World:
         if scenario.reliability is not None and seed is not None:
             self.failures = FailureProcess(scenario.fleet, scenario.reliability, seed)
         self.down: set[tuple[int, int]] = set()
+        self.busy_gpu_s: defaultdict[tuple[str, str, str], float] = defaultdict(float)
+        """GPU-seconds busy in the measured window, by (owner, tenant class, program)."""
         self.node_failures = 0
         self.lost_gpu_s = 0.0
 
@@ -140,8 +143,7 @@ class World:
         if self.failures is not None:
             self.engine.schedule(self.failures.next_after(0.0), self.FAIL, None, _PRIO_END)
         self.engine.run(until=self.horizon_s)
-        self.meters.finish(self.horizon_s)
-        self.waits.finish(self.queues.queues)
+        self.finish()
 
     # -- event handlers ---------------------------------------------------------------------------
 
@@ -180,6 +182,7 @@ class World:
         state.release(job.program, placement, job_id=job.id)
         self.running -= 1
         self._busy_by_class[job.tenant_class.value] -= placement.gpus
+        self._count_busy(job, t)
         charge = self.charges.pop(job.id)
         start = job.start_s if job.start_s is not None else t
         actual = charge.alloc * (t - start) / 3600.0 * charge.price
@@ -197,6 +200,25 @@ class World:
             job.transition(final, t)
         self.meters.update(state.pool_site[placement.pool], t)
         self._wake_after_release(t, job, placement.pool)
+
+    def _count_busy(self, job: Job, t: float) -> None:
+        """Add the GPU-seconds of the job's current attempt, up to `t`, that fall in the
+        measured window."""
+        placement = job.placement
+        if placement is None or job.start_s is None:
+            return
+        seconds = min(t, self.horizon_s) - max(job.start_s, self.measure_from_s)
+        if seconds > 0:
+            key = (self._pool_owner[placement.pool], job.tenant_class.value, job.program)
+            self.busy_gpu_s[key] += placement.gpus * seconds
+
+    def finish(self) -> None:
+        """Close the books at the horizon: meters, waits, and the attempts still running."""
+        self.meters.finish(self.horizon_s)
+        self.waits.finish(self.queues.queues)
+        for job in self.jobs:
+            if job.state is JobState.RUNNING:
+                self._count_busy(job, self.horizon_s)
 
     def _on_failure(self, t: float, _payload: object) -> None:
         """A node fails: its jobs are interrupted and requeued, and it is out for a while."""
