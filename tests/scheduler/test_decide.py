@@ -42,6 +42,10 @@ class Case:
     want_nodes: dict[int, tuple[int, tuple[int, ...]]] = field(default_factory=dict)
     """Job id -> (pool, nodes) for admitted jobs whose placement matters."""
     want_borrowed: list[int] = field(default_factory=list)
+    policy_name: str | None = None
+    """A policy by name (e.g. `fair+powercap`), overriding `policy`."""
+    want_power: dict[int, float] = field(default_factory=dict)
+    """Job id -> the fraction of full board power it was admitted at, where below 1."""
     want_reserved: dict[int, tuple[int, float, tuple[int, ...]]] = field(default_factory=dict)
     """Job id -> (pool, start, nodes) of the backfill reservations made."""
 
@@ -132,6 +136,24 @@ CASES = [
         P1,
         # idle: 16 GPUs x 700 W = 11.2 kW; each busy GPU adds 600 W: 0.5 kW of room = 0 GPUs
         [job(1, id=1)],
+        want_parked={1: ReasonCode.POWER_CAP},
+    ),
+    Case(
+        "power capping: a job that would break the site cap runs held below full power",
+        fleet([pool("a", nodes=2)], sites=[site("s1", cap_mw=0.015)]),
+        P1,
+        # idle 11.2 kW; 8 busy GPUs add 4.8 kW at full power (16.0 > 15.0); held to 80% of
+        # their 700 W boards they save 8 x 140 W = 1.12 kW: 14.88 kW fits (at 90%: 15.44).
+        [job(8, id=1)],
+        policy_name="fair+powercap",
+        want_admitted=[1],
+        want_power={1: 0.8},
+    ),
+    Case(
+        "without power capping the same job waits for the site",
+        fleet([pool("a", nodes=2)], sites=[site("s1", cap_mw=0.015)]),
+        P1,
+        [job(8, id=1)],
         want_parked={1: ReasonCode.POWER_CAP},
     ),
     Case(
@@ -279,10 +301,14 @@ def _snapshot(case: Case) -> Snapshot:
     return Snapshot(0.0, state, queues)
 
 
+def _policy(case: Case) -> Policy:
+    return Policy.parse(case.policy_name or case.policy.value)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_decide(case: Case) -> None:
     snap = _snapshot(case)
-    decisions = decide(snap, Policy.parse(case.policy.value))
+    decisions = decide(snap, _policy(case))
     admitted = [d.job.id for d in decisions if isinstance(d, Admit)]
     rejected = {d.job.id: d.reason.code for d in decisions if isinstance(d, Reject)}
     done = set(admitted) | set(rejected)
@@ -304,6 +330,8 @@ def test_decide(case: Case) -> None:
         if isinstance(d, Reserve)
     }
     assert reserved == case.want_reserved
+    power = {d.job.id: d.power_fraction for d in decisions if isinstance(d, Admit)}
+    assert {j: p for j, p in power.items() if p < 1} == pytest.approx(case.want_power)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -312,10 +340,10 @@ def test_decide_leaves_the_snapshot_as_it_found_it(case: Case) -> None:
     free_before = [list(c.free) for c in snap.state.capacity]
     usage_before = {p: {m: v for m, v in u.items() if v} for p, u in snap.state.usage.items()}
     mw_before = list(snap.state.site_mw)
-    first = decide(snap, Policy.parse(case.policy.value))
+    first = decide(snap, _policy(case))
     assert [list(c.free) for c in snap.state.capacity] == free_before
     assert {
         p: {m: v for m, v in u.items() if v} for p, u in snap.state.usage.items()
     } == usage_before
     assert snap.state.site_mw == pytest.approx(mw_before)
-    assert decide(snap, Policy.parse(case.policy.value)) == first
+    assert decide(snap, _policy(case)) == first

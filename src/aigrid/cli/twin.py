@@ -98,7 +98,12 @@ def run_cmd(
     seed: SeedOpt = 42,
     warmup_days: WarmupOpt = DEFAULT_WARMUP_DAYS,
     policy: Annotated[
-        str, typer.Option("--policy", help="Scheduling policy: fifo (baseline) or fair.")
+        str,
+        typer.Option(
+            "--policy",
+            help="Scheduling policy: fifo (the baseline) or fair; add +powercap (fair+powercap) "
+            "to let jobs run below full GPU power rather than wait for a site's grid cap.",
+        ),
     ] = "fair",
     out: Annotated[
         Path,

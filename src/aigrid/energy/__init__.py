@@ -5,6 +5,7 @@ hot paths need (`SitePower`, `TariffClock`, `CarbonClock`) so that a question as
 event of a simulation costs O(1).
 """
 
+from aigrid.energy.capping import CAP_STEP, deepest_cap_tenths, fraction_of, throughput
 from aigrid.energy.carbon import CarbonClock, IntensityBreakdown, check_carbon, intensity_breakdown
 from aigrid.energy.power import PowerBreakdown, SitePower
 from aigrid.energy.tariff import (
@@ -22,6 +23,7 @@ from aigrid.energy.tariff import (
 )
 
 __all__ = [
+    "CAP_STEP",
     "CarbonClock",
     "DemandCharge",
     "EnergyDataError",
@@ -33,10 +35,13 @@ __all__ = [
     "check_carbon",
     "check_tariff",
     "cost_krw",
+    "deepest_cap_tenths",
     "demand_charge",
+    "fraction_of",
     "intensity_breakdown",
     "load_period",
     "price_breakdown",
     "price_krw_per_kwh",
     "season_of",
+    "throughput",
 ]

@@ -125,6 +125,12 @@ class SitePower:
         """The index of a site by its id. O(sites); look it up once, not per event."""
         return self.site_ids.index(site_id)
 
+    def cap_saving_mw(self, pool: int, gpu_tenths: int) -> float:
+        """Facility MW saved by holding busy GPUs of `pool` below full power: `gpu_tenths` is
+        the sum over them of how many tenths of full board power each gives up."""
+        busy_w = self.pool_board_w[pool][0]
+        return gpu_tenths * busy_w * 0.1 * self.pue[self.pool_site[pool]] / W_PER_MW
+
     def added_mw(self, pool: int, gpus: int) -> float:
         """Facility MW that `gpus` GPUs of pool `pool` add when they turn busy. O(1)."""
         return self.busy_mw_per_gpu[pool] * gpus

@@ -117,6 +117,8 @@ class Job:
     """Seconds of work thrown away by interruptions (since the last checkpoint, and restarts)."""
     restart_overhead_s: float = 0.0
     """Time the current (or next) attempt spends restarting before it makes progress."""
+    speed: float = 1.0
+    """Relative speed of the current attempt (below 1 when its GPUs are power-capped)."""
     attempt: int = 0
     interruptions: int = 0
     preemptions: int = 0
@@ -151,7 +153,7 @@ class Job:
         if self.state is not JobState.RUNNING or self.start_s is None:
             raise InvalidTransitionError(self.id, self.state, JobState.PENDING)
         elapsed = max(at - self.start_s, 0.0)
-        useful = max(elapsed - self.restart_overhead_s, 0.0)
+        useful = max(elapsed - self.restart_overhead_s, 0.0) * self.speed
         saved = 0.0
         interval = self.checkpoint_interval_s
         if self.job_class is JobClass.INFERENCE:
@@ -161,7 +163,7 @@ class Job:
             if self.runtime_s is not None:
                 saved = min(saved, self.runtime_s - self.done_s)
         self.done_s += saved
-        lost = elapsed - saved
+        lost = elapsed - saved / self.speed
         self.lost_s += lost
         self.interruptions += 1
         self.attempt += 1

@@ -159,7 +159,7 @@ def summarize(run: TwinRun) -> dict[str, Any]:
         "scenario": scenario.name,
         "as_of": scenario.as_of,
         "seed": run.seed,
-        "policy": run.policy.name.value,
+        "policy": run.policy.label,
         "sim_days": run.days,
         "warmup_days": run.warmup_days,
         "fleet": {
@@ -220,6 +220,13 @@ def summarize(run: TwinRun) -> dict[str, Any]:
         },
         "budget": {"by_program": budget},
         "reliability": _reliability(run),
+        "power_capping": {
+            "enabled": run.policy.min_power_fraction is not None,
+            "min_power_fraction": run.policy.min_power_fraction,
+            "capped_starts": world.capped_jobs,
+            "capped_gpu_hours": _r(world.capped_gpu_s / 3600.0, 1),
+            "throughput_lost_gpu_hours": _r(world.capped_lost_gpu_s / 3600.0, 1),
+        },
         "runtime": {
             "wall_seconds": _r(run.wall_seconds, 3),
             "generate_seconds": _r(run.generate_seconds, 3),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from aigrid.energy import CAP_STEP, throughput
 from aigrid.scheduler.cycle import Snapshot
 from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
 from aigrid.scheduler.queues import QueueKey
@@ -29,8 +30,13 @@ def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> int:
         if isinstance(d, Admit):
             job = d.job
             queues.consume(QueueKey.of(job), 1)
+            speed = throughput(d.power_fraction)
             state.allocate(
-                job.program, d.placement, job_id=job.id, until=snapshot.now + job.walltime_s
+                job.program,
+                d.placement,
+                job_id=job.id,
+                until=snapshot.now + job.walltime_s / speed,
+                cap_tenths=round((1.0 - d.power_fraction) / CAP_STEP),
             )
             dropped = state.drop_reservation(job.id)
             if dropped is not None:

@@ -21,6 +21,7 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from aigrid.energy import fraction_of
 from aigrid.model import Job, Placement
 from aigrid.scheduler.backfill import shadow
 from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
@@ -77,7 +78,15 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                 outcome_next = True
             else:
                 budget_left = state.budget_available[job.program] - held.get(job.program, 0.0)
-                fit = choose(state, job, elig.pools, budget_left, now, reservations)
+                fit = choose(
+                    state,
+                    job,
+                    elig.pools,
+                    budget_left,
+                    now,
+                    reservations,
+                    policy.min_power_fraction,
+                )
                 if isinstance(fit, Refusal):
                     decisions.append(Park(key, fit.reason, tuple(fit.tokens), tuple(fit.needs)))
                     if policy.backfill:
@@ -89,7 +98,16 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     placement = take(state, job, fit, now)
                     taken.append((job.id, job.program, placement))
                     held[job.program] = held.get(job.program, 0.0) + fit.hold
-                    decisions.append(Admit(job, placement, fit.price, fit.hold, fit.borrowed))
+                    decisions.append(
+                        Admit(
+                            job,
+                            placement,
+                            fit.price,
+                            fit.hold,
+                            fit.borrowed,
+                            fraction_of(fit.cap_tenths),
+                        )
+                    )
                     outcome_next = True
             if outcome_next:
                 consumed[key] = i + 1

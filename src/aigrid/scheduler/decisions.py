@@ -19,6 +19,8 @@ class Admit:
     price_krw_per_gpu_h: float
     hold_krw: float
     borrowed: bool
+    power_fraction: float = 1.0
+    """Fraction of full board power its GPUs are held to (1.0: not capped)."""
 
 
 @dataclass(frozen=True, slots=True)

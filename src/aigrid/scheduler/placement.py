@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from aigrid.energy import deepest_cap_tenths, fraction_of, throughput
 from aigrid.model import Job, Placement, Zone
 from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
 from aigrid.scheduler.reasons import Reason, ReasonCode
@@ -111,6 +112,8 @@ class Choice:
     hold: float
     avoid: frozenset[int] = frozenset()
     """Nodes reserved for another job, to keep off."""
+    cap_tenths: int = 0
+    """Tenths of full board power the job's GPUs are held below (power capping)."""
 
 
 def choose(
@@ -120,11 +123,16 @@ def choose(
     budget_left: float,
     now: float = 0.0,
     reservations: Mapping[int, Reservation] | None = None,
+    min_power_fraction: float | None = None,
 ) -> Choice | Refusal:
     """Run the dynamic filters over `pools` and pick the best one, or say why none fits.
 
     `reservations` (by pool) are backfill's: on a pool reserved for another job, this job may use
     the reserved nodes only if its walltime limit ends before the reservation starts.
+
+    With `min_power_fraction`, a job that would take its site over its grid cap may instead run
+    held below full board power, in tenths, down to that fraction (power capping); a pool where
+    it runs at full power is preferred.
     """
     if reservations is None:
         reservations = state.reservations
@@ -135,7 +143,7 @@ def choose(
     price_fraction = program.price_fraction_for(job.tenant_class)
     walltime_h = job.walltime_s / 3600.0
     best: Choice | None = None
-    best_score: tuple[int, int, int] | None = None
+    best_score: tuple[int, int, int, int] | None = None
     worst = ReasonCode.NO_ELIGIBLE_POOL
     tokens: list[WakeToken] = []
     needs: list[PoolNeed] = []
@@ -204,15 +212,24 @@ def choose(
                 needs.append(PoolNeed(i, gpus, 0) if single else PoolNeed(i, 0, nodes))
                 continue
         leftover = slot - gpus if single else cap.free_nodes - nodes
-        # power
+        # power, at full board power or (power capping) held below it
+        cap_tenths = 0
         if not state.power_fits(i, alloc):
-            worst = max(worst, ReasonCode.POWER_CAP)
-            tokens.append(("site", state.pool_site[i]))
-            continue
-        score = (1 if borrowed else 0, leftover, i)
+            deepest = 0
+            if min_power_fraction is not None:
+                board = state.power.pool_board_w[i]
+                deepest = deepest_cap_tenths(board[0], board[1], min_power_fraction)
+            cap_tenths = next(
+                (k for k in range(1, deepest + 1) if state.power_fits(i, alloc, k)), 0
+            )
+            if not cap_tenths:
+                worst = max(worst, ReasonCode.POWER_CAP)
+                tokens.append(("site", state.pool_site[i]))
+                continue
+        score = (1 if borrowed else 0, cap_tenths, leftover, i)
         if best_score is None or score < best_score:
             best_score = score
-            best = Choice(i, slot, nodes, alloc, borrowed, price, hold, avoid)
+            best = Choice(i, slot, nodes, alloc, borrowed, price, hold, avoid, cap_tenths)
     if best is not None:
         return best
     return Refusal(Reason(worst), tokens, needs, capacity_pools)
@@ -228,5 +245,6 @@ def take(state: ClusterState, job: Job, choice: Choice, now: float = 0.0) -> Pla
         nodes = cap.take_whole_nodes(choice.nodes, choice.avoid)
         gpn = cap.gpus_per_node
         placement = Placement(choice.pool, tuple(nodes), (gpn,) * len(nodes))
-    state.take(job.program, placement, job_id=job.id, until=now + job.walltime_s)
+    until = now + job.walltime_s / throughput(fraction_of(choice.cap_tenths))
+    state.take(job.program, placement, job_id=job.id, until=until, cap_tenths=choice.cap_tenths)
     return placement

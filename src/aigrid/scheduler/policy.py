@@ -35,15 +35,39 @@ class Policy:
 
     name: PolicyName = PolicyName.FAIR
     backfill: bool = True
+    min_power_fraction: float | None = None
+    """Power capping: a job that would take its site over its grid cap may run with its GPUs
+    held down to this fraction of full board power (slower; see `aigrid.energy.capping`)
+    instead of waiting. None: no capping."""
+
+    POWER_CAPPING_SUFFIX = "+powercap"
+    DEFAULT_MIN_POWER_FRACTION = 0.6
+
+    @property
+    def label(self) -> str:
+        """The policy's name as `parse` reads it."""
+        capped = self.POWER_CAPPING_SUFFIX if self.min_power_fraction is not None else ""
+        return f"{self.name.value}{capped}"
 
     @classmethod
     def parse(cls, name: str) -> Policy:
+        """`fifo` or `fair`, optionally with `+powercap` (e.g. `fair+powercap`)."""
+        base, capped = name, False
+        if name.endswith(cls.POWER_CAPPING_SUFFIX):
+            base, capped = name[: -len(cls.POWER_CAPPING_SUFFIX)], True
         try:
-            policy = PolicyName(name)
-            return cls(policy, backfill=policy is PolicyName.FAIR)
+            policy = PolicyName(base)
+            return cls(
+                policy,
+                backfill=policy is PolicyName.FAIR,
+                min_power_fraction=cls.DEFAULT_MIN_POWER_FRACTION if capped else None,
+            )
         except ValueError:
             names = ", ".join(p.value for p in PolicyName)
-            raise ValueError(f"unknown policy {name!r}; expected one of: {names}") from None
+            raise ValueError(
+                f"unknown policy {name!r}; expected one of: {names}"
+                f" (each may take {cls.POWER_CAPPING_SUFFIX})"
+            ) from None
 
 
 OrderKey = tuple[float, ...]

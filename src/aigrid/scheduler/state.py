@@ -43,6 +43,10 @@ class ClusterState:
         self.pool_model = [p.gpu_model for p in fleet.pools]
         self.site_cap_mw = list(power.cap_mw)
         self.busy_gpus = [0] * len(fleet.pools)
+        self.cap_tenths = [0] * len(fleet.pools)
+        """Per pool: sum over its busy GPUs of the tenths of full board power they are held
+        below (power capping)."""
+        self._job_cap: dict[int, int] = {}
         self.running: list[dict[int, dict[int, tuple[float, int]]]] = [{} for _ in fleet.pools]
         """Per pool, per node: job id -> (time by which it ends at the latest, GPUs it holds).
         What backfill needs to know when a reserved job could start."""
@@ -72,16 +76,24 @@ class ClusterState:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def power_fits(self, pool: int, gpus: int) -> bool:
-        """Whether the pool's site stays within its grid connection with `gpus` more busy."""
+    def power_fits(self, pool: int, gpus: int, cap_tenths: int = 0) -> bool:
+        """Whether the pool's site stays within its grid connection with `gpus` more busy, each
+        held `cap_tenths` tenths below full board power."""
         site = self.pool_site[pool]
-        return self.site_mw[site] + self.power.added_mw(pool, gpus) <= self.site_cap_mw[site]
+        added = self.power.added_mw(pool, gpus)
+        if cap_tenths:
+            added -= self.power.cap_saving_mw(pool, gpus * cap_tenths)
+        return self.site_mw[site] + added <= self.site_cap_mw[site]
 
     # -- changing ----------------------------------------------------------------------------
 
     def _recompute_site(self, site: int) -> None:
-        # From integer busy counts, so that no rounding drift builds up over a long run.
-        self.site_mw[site] = self.power.site_mw(site, self.busy_gpus)
+        # From integer counts, so that no rounding drift builds up over a long run.
+        mw = self.power.site_mw(site, self.busy_gpus)
+        for pool in self.power.site_pools[site]:
+            if self.cap_tenths[pool]:
+                mw -= self.power.cap_saving_mw(pool, self.cap_tenths[pool])
+        self.site_mw[site] = mw
 
     def charge_quota(self, program: str, model: str, gpus: int) -> None:
         self.usage[program][model] += gpus
@@ -96,6 +108,7 @@ class ClusterState:
         *,
         job_id: int | None = None,
         until: float = math.inf,
+        cap_tenths: int = 0,
     ) -> None:
         """Take the placement's GPUs, quota and power. The nodes must be free as named.
 
@@ -106,7 +119,7 @@ class ClusterState:
         cap = self.capacity[placement.pool]
         for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
             cap.take_from(node, gpus)
-        self.take(program, placement, job_id=job_id, until=until)
+        self.take(program, placement, job_id=job_id, until=until, cap_tenths=cap_tenths)
 
     def take(
         self,
@@ -115,14 +128,21 @@ class ClusterState:
         *,
         job_id: int | None = None,
         until: float = math.inf,
+        cap_tenths: int = 0,
     ) -> None:
-        """Account for GPUs already taken from `capacity` by the placement search."""
+        """Account for GPUs already taken from `capacity` by the placement search.
+
+        `cap_tenths`: the job's GPUs are held that many tenths below full board power (power
+        capping; needs a `job_id`, so that its release gives the saving back)."""
         if job_id is not None:
             nodes = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
             for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
                 nodes.setdefault(node, {})[job_id] = (until, gpus)
                 node_until[node] = max(node_until[node], until)
+            if cap_tenths:
+                self._job_cap[job_id] = cap_tenths
+                self.cap_tenths[placement.pool] += placement.gpus * cap_tenths
         self._account(program, placement, +1)
 
     def release(self, program: str, placement: Placement, *, job_id: int | None = None) -> None:
@@ -140,6 +160,9 @@ class ClusterState:
                 else:
                     del nodes[node]
                     node_until[node] = -np.inf
+            cap_tenths = self._job_cap.pop(job_id, 0)
+            if cap_tenths:
+                self.cap_tenths[placement.pool] -= placement.gpus * cap_tenths
         self._account(program, placement, -1)
 
     def reservation_of(self, job_id: int) -> Reservation | None:

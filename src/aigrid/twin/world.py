@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from aigrid.energy import throughput
 from aigrid.ledger import ProgramAccounts
 from aigrid.model import Job, JobState, Scenario, TenantClass
 from aigrid.scheduler import (
@@ -128,6 +129,11 @@ class World:
         if scenario.reliability is not None and seed is not None:
             self.failures = FailureProcess(scenario.fleet, scenario.reliability, seed)
         self.down: set[tuple[int, int]] = set()
+        self.capped_gpu_s = 0.0
+        """GPU-seconds run below full power in the measured window (power capping)."""
+        self.capped_lost_gpu_s = 0.0
+        """What those GPU-seconds lost in speed, in GPU-seconds of full-power work."""
+        self.capped_jobs = 0
         self.busy_gpu_s: defaultdict[tuple[str, str, str], float] = defaultdict(float)
         """GPU-seconds busy in the measured window, by (owner, tenant class, program)."""
         self.node_failures = 0
@@ -211,6 +217,9 @@ class World:
         if seconds > 0:
             key = (self._pool_owner[placement.pool], job.tenant_class.value, job.program)
             self.busy_gpu_s[key] += placement.gpus * seconds
+            if job.speed < 1.0:
+                self.capped_gpu_s += placement.gpus * seconds
+                self.capped_lost_gpu_s += placement.gpus * seconds * (1.0 - job.speed)
 
     def finish(self) -> None:
         """Close the books at the horizon: meters, waits, and the attempts still running."""
@@ -284,6 +293,9 @@ class World:
                 job = d.job
                 job.transition(JobState.RUNNING, t)
                 job.placement = d.placement
+                job.speed = throughput(d.power_fraction)
+                if job.speed < 1.0 and t >= self.measure_from_s:
+                    self.capped_jobs += 1
                 if not self.accounts.hold(job.id, job.program, d.hold_krw, t):
                     raise RuntimeError(f"job {job.id}: admitted without budget to hold")
                 state.budget_available[job.program] = self.accounts.available_krw(job.program)
@@ -291,9 +303,9 @@ class World:
                     d.price_krw_per_gpu_h, d.hold_krw, d.placement.gpus, d.borrowed
                 )
                 remaining = job.remaining_s if job.remaining_s is not None else job.walltime_s
-                self.engine.schedule(
-                    t + min(remaining, job.walltime_s), self.END, (job, job.attempt), _PRIO_END
-                )
+                # A power-capped job runs slower, and its walltime limit stretches with it.
+                duration = min(remaining, job.walltime_s) / job.speed
+                self.engine.schedule(t + duration, self.END, (job, job.attempt), _PRIO_END)
                 self.running += 1
                 self._busy_by_class[job.tenant_class.value] += d.placement.gpus
                 touched_sites.add(state.pool_site[d.placement.pool])
