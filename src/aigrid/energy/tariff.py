@@ -185,6 +185,14 @@ class TariffClock(HourlyClock):
         """The price in force at simulated second t, with its parts."""
         return price_breakdown(self.tariff, self.calendar(t))
 
+    def period_at(self, t: float) -> LoadPeriod:
+        """The load period (light, mid, peak) in force at simulated second t."""
+        return load_period(self.tariff, self.calendar(t))
+
+    def next_hour(self, t: float) -> float:
+        """The first calendar hour boundary after simulated second t, in simulated seconds."""
+        return (self.hour_index(t) + 1) * HOUR_S - self._offset_s
+
     def cost_krw(self, t0: float, t1: float, mw: float) -> float:
         """KRW for drawing a constant `mw` from t0 to t1. O(1)."""
         return mw * self.integral(t0, t1)

@@ -119,6 +119,8 @@ class Job:
     """Time the current (or next) attempt spends restarting before it makes progress."""
     speed: float = 1.0
     """Relative speed of the current attempt (below 1 when its GPUs are power-capped)."""
+    power_fraction: float = 1.0
+    """Fraction of full board power the current attempt's GPUs are held to."""
     attempt: int = 0
     interruptions: int = 0
     preemptions: int = 0

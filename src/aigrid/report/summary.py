@@ -91,6 +91,7 @@ def summarize(run: TwinRun) -> dict[str, Any]:
     wait_by_class: dict[str, list[float]] = {c.value: [] for c in TenantClass}
     still_waiting: dict[str, int] = dict.fromkeys(wait_by_class, 0)
     public_inference_wait: list[float] = []
+    batch_waits: list[float] = []
     served_by_class: dict[str, float] = dict.fromkeys(wait_by_class, 0.0)
     demand_by_class: dict[str, float] = dict.fromkeys(wait_by_class, 0.0)
     busy_by_owner: dict[str, float] = dict.fromkeys(fleet.owners, 0.0)
@@ -116,6 +117,8 @@ def summarize(run: TwinRun) -> dict[str, Any]:
             wait_h = (job.first_start_s - job.submit_s) / 3600.0
         if job.state is not JobState.REJECTED:
             wait_by_class[cls].append(wait_h)
+            if job.job_class is JobClass.BATCH:
+                batch_waits.append(wait_h)
             if job.tenant_class is TenantClass.PUBLIC and job.job_class is JobClass.INFERENCE:
                 public_inference_wait.append(wait_h)
 
@@ -217,9 +220,19 @@ def summarize(run: TwinRun) -> dict[str, Any]:
             "mwh_by_site": {s: _r(mwh[i], 2) for i, s in enumerate(site_ids)},
             "cost_krw_by_site": {s: _r(krw[i], 0) for i, s in enumerate(site_ids)},
             "tco2_by_site": {s: _r(tco2[i], 2) for i, s in enumerate(site_ids)},
+            "busy_cost_krw_by_job_class": {
+                c: _r(v, 0) for c, v in sorted(world.busy_krw_by_class.items())
+            },
+            "busy_tco2_by_job_class": {
+                c: _r(v, 2) for c, v in sorted(world.busy_tco2_by_class.items())
+            },
         },
         "budget": {"by_program": budget},
         "reliability": _reliability(run),
+        "deferral": {
+            "enabled": run.policy.defer_batch,
+            "batch_wait_hours": _quantiles(batch_waits),
+        },
         "power_capping": {
             "enabled": run.policy.min_power_fraction is not None,
             "min_power_fraction": run.policy.min_power_fraction,

@@ -39,6 +39,8 @@ class Snapshot:
     now: float
     state: ClusterState
     queues: QueueSet
+    light_sites: frozenset[int] = frozenset()
+    """Sites whose tariff is in its light-load hours now (for deferral of batch work)."""
 
 
 def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
@@ -86,6 +88,7 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     now,
                     reservations,
                     policy.min_power_fraction,
+                    snapshot.light_sites if policy.defer_batch else None,
                 )
                 if isinstance(fit, Refusal):
                     decisions.append(Park(key, fit.reason, tuple(fit.tokens), tuple(fit.needs)))

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aigrid.energy import deepest_cap_tenths, fraction_of, throughput
-from aigrid.model import Job, Placement, Zone
+from aigrid.model import Job, JobClass, Placement, Zone
 from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
 from aigrid.scheduler.reasons import Reason, ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation
@@ -124,6 +124,7 @@ def choose(
     now: float = 0.0,
     reservations: Mapping[int, Reservation] | None = None,
     min_power_fraction: float | None = None,
+    light_sites: frozenset[int] | None = None,
 ) -> Choice | Refusal:
     """Run the dynamic filters over `pools` and pick the best one, or say why none fits.
 
@@ -133,6 +134,9 @@ def choose(
     With `min_power_fraction`, a job that would take its site over its grid cap may instead run
     held below full board power, in tenths, down to that fraction (power capping); a pool where
     it runs at full power is preferred.
+
+    With `light_sites` (deferral), a batch job starts only at a site whose tariff is in its
+    light-load hours now.
     """
     if reservations is None:
         reservations = state.reservations
@@ -226,6 +230,15 @@ def choose(
                 worst = max(worst, ReasonCode.POWER_CAP)
                 tokens.append(("site", state.pool_site[i]))
                 continue
+        # deferral of batch work to light-load hours
+        if (
+            light_sites is not None
+            and job.job_class is JobClass.BATCH
+            and state.pool_site[i] not in light_sites
+        ):
+            worst = max(worst, ReasonCode.DEFERRED)
+            tokens.append(("light", state.pool_site[i]))
+            continue
         score = (1 if borrowed else 0, cap_tenths, leftover, i)
         if best_score is None or score < best_score:
             best_score = score

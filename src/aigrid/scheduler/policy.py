@@ -40,33 +40,46 @@ class Policy:
     held down to this fraction of full board power (slower; see `aigrid.energy.capping`)
     instead of waiting. None: no capping."""
 
-    POWER_CAPPING_SUFFIX = "+powercap"
+    defer_batch: bool = False
+    """Deferral: batch jobs start only in the light-load hours of their site's tariff."""
+
+    POWER_CAPPING = "powercap"
+    DEFERRAL = "defer"
     DEFAULT_MIN_POWER_FRACTION = 0.6
 
     @property
     def label(self) -> str:
         """The policy's name as `parse` reads it."""
-        capped = self.POWER_CAPPING_SUFFIX if self.min_power_fraction is not None else ""
-        return f"{self.name.value}{capped}"
+        options = [self.name.value]
+        if self.min_power_fraction is not None:
+            options.append(self.POWER_CAPPING)
+        if self.defer_batch:
+            options.append(self.DEFERRAL)
+        return "+".join(options)
 
     @classmethod
     def parse(cls, name: str) -> Policy:
-        """`fifo` or `fair`, optionally with `+powercap` (e.g. `fair+powercap`)."""
-        base, capped = name, False
-        if name.endswith(cls.POWER_CAPPING_SUFFIX):
-            base, capped = name[: -len(cls.POWER_CAPPING_SUFFIX)], True
+        """`fifo` or `fair`, with options after a `+`: `powercap` (power capping) and `defer`
+        (batch work to light-load hours), e.g. `fair+powercap+defer`."""
+        base, *options = name.split("+")
+        unknown = [o for o in options if o not in (cls.POWER_CAPPING, cls.DEFERRAL)]
         try:
+            if unknown:
+                raise ValueError(unknown)
             policy = PolicyName(base)
             return cls(
                 policy,
                 backfill=policy is PolicyName.FAIR,
-                min_power_fraction=cls.DEFAULT_MIN_POWER_FRACTION if capped else None,
+                min_power_fraction=cls.DEFAULT_MIN_POWER_FRACTION
+                if cls.POWER_CAPPING in options
+                else None,
+                defer_batch=cls.DEFERRAL in options,
             )
         except ValueError:
             names = ", ".join(p.value for p in PolicyName)
             raise ValueError(
                 f"unknown policy {name!r}; expected one of: {names}"
-                f" (each may take {cls.POWER_CAPPING_SUFFIX})"
+                f" (each may take +{cls.POWER_CAPPING} and +{cls.DEFERRAL})"
             ) from None
 
 

@@ -1,8 +1,8 @@
 """Pending jobs, grouped into queues keyed by everything that decides their answer.
 
-All jobs in one queue ask for the same thing (program, GPU count, GPU models, sovereignty, and a
-walltime limit within the same power-of-two class), so if the head cannot start, the rest
-cannot either — or, where the walltime matters (a budget hold, room before a backfill
+All jobs in one queue ask for the same thing (program, GPU count, GPU models, sovereignty, job
+class, and a walltime limit within the same power-of-two class), so if the head cannot start,
+the rest cannot either — or, where the walltime matters (a budget hold, room before a backfill
 reservation), only by a margin the class bounds: the queue is *parked* with the head's reason,
 and its jobs are not looked at again until something that could change the answer happens.
 Parking errs on the side of waiting: a job is never started where its head could not be. What can
@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple, Protocol
 
-from aigrid.model import Job
+from aigrid.model import Job, JobClass
 from aigrid.scheduler.reasons import Reason
 
 
@@ -35,6 +35,8 @@ class QueueKey(NamedTuple):
     sovereign: bool
     walltime_class: int
     """ceil(log2(walltime in minutes)): 0 for up to a minute, 1 for two, ... 14 for ~11 days."""
+    job_class: JobClass
+    """Policies treat classes differently (batch work may be deferred)."""
 
     @classmethod
     def of(cls, job: Job) -> QueueKey:
@@ -45,6 +47,7 @@ class QueueKey(NamedTuple):
             job.gpu_models,
             job.sovereign,
             math.ceil(math.log2(minutes) - 1e-9),
+            job.job_class,
         )
 
 

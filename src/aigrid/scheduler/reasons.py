@@ -23,6 +23,7 @@ class ReasonCode(IntEnum):
     NO_CAPACITY = 5
     RESERVED = 6
     POWER_CAP = 7
+    DEFERRED = 8
 
     @property
     def slug(self) -> str:
@@ -38,6 +39,7 @@ _TEXT = {
     ReasonCode.NO_CAPACITY: "waiting for free GPUs in the pools it may use",
     ReasonCode.RESERVED: "the free GPUs are held for a larger job's backfill reservation",
     ReasonCode.POWER_CAP: "the site's grid connection cannot take the extra power",
+    ReasonCode.DEFERRED: "deferred to the light-load hours of the site's tariff",
 }
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from aigrid.energy import throughput
 from aigrid.ledger import ProgramAccounts
-from aigrid.model import Job, JobState, Scenario, TenantClass
+from aigrid.model import Job, JobState, LoadPeriod, Scenario, TenantClass
 from aigrid.scheduler import (
     Admit,
     ClusterState,
@@ -122,6 +122,9 @@ class World:
         self.END = e.register(self._on_end)
         self.PASS = e.register(self._on_pass)
         self.SAMPLE = e.register(self._on_sample)
+        self.TARIFF_HOUR = e.register(self._on_tariff_hour)
+        self.light_sites: frozenset[int] = frozenset()
+        """Sites whose tariff is in its light-load hours now."""
         self.MEASURE = e.register(self._on_measure)
         self.FAIL = e.register(self._on_failure)
         self.REPAIR = e.register(self._on_repair)
@@ -135,6 +138,9 @@ class World:
         """What those GPU-seconds lost in speed, in GPU-seconds of full-power work."""
         self.capped_jobs = 0
         self.busy_gpu_s: defaultdict[tuple[str, str, str], float] = defaultdict(float)
+        self.busy_krw_by_class: defaultdict[str, float] = defaultdict(float)
+        """Electricity cost of running jobs' draw above idle, by job class, in the window."""
+        self.busy_tco2_by_class: defaultdict[str, float] = defaultdict(float)
         """GPU-seconds busy in the measured window, by (owner, tenant class, program)."""
         self.node_failures = 0
         self.lost_gpu_s = 0.0
@@ -146,6 +152,8 @@ class World:
             self.engine.schedule(self.jobs[0].submit_s, self.ARRIVAL, None, _PRIO_ARRIVAL)
         self.engine.schedule(self.measure_from_s, self.MEASURE, None, _PRIO_MEASURE)
         self.engine.schedule(0.0, self.SAMPLE, None, _PRIO_SAMPLE)
+        if self.policy.defer_batch:
+            self.engine.schedule(0.0, self.TARIFF_HOUR, None, _PRIO_MEASURE)
         if self.failures is not None:
             self.engine.schedule(self.failures.next_after(0.0), self.FAIL, None, _PRIO_END)
         self.engine.run(until=self.horizon_s)
@@ -213,10 +221,23 @@ class World:
         placement = job.placement
         if placement is None or job.start_s is None:
             return
-        seconds = min(t, self.horizon_s) - max(job.start_s, self.measure_from_s)
+        t0 = max(job.start_s, self.measure_from_s)
+        t1 = min(t, self.horizon_s)
+        seconds = t1 - t0
         if seconds > 0:
             key = (self._pool_owner[placement.pool], job.tenant_class.value, job.program)
             self.busy_gpu_s[key] += placement.gpus * seconds
+            # What the job's GPUs drew over idle, priced and weighed by the hour.
+            state = self.state
+            mw = state.power.added_mw(placement.pool, placement.gpus)
+            if job.speed < 1.0:
+                mw -= state.power.cap_saving_mw(
+                    placement.pool, placement.gpus * round((1 - job.power_fraction) * 10)
+                )
+            site = state.pool_site[placement.pool]
+            cls = job.job_class.value
+            self.busy_krw_by_class[cls] += self.meters.tariff[site].cost_krw(t0, t1, mw)
+            self.busy_tco2_by_class[cls] += self.meters.carbon[site].tco2(t0, t1, mw)
             if job.speed < 1.0:
                 self.capped_gpu_s += placement.gpus * seconds
                 self.capped_lost_gpu_s += placement.gpus * seconds * (1.0 - job.speed)
@@ -277,7 +298,7 @@ class World:
         if not self.queues.active:
             return
         self.passes += 1
-        snapshot = Snapshot(t, self.state, self.queues)
+        snapshot = Snapshot(t, self.state, self.queues, self.light_sites)
         decisions = decide(snapshot, self.policy)
         if commit(snapshot, decisions):
             self._request_pass(t)
@@ -294,6 +315,7 @@ class World:
                 job.transition(JobState.RUNNING, t)
                 job.placement = d.placement
                 job.speed = throughput(d.power_fraction)
+                job.power_fraction = d.power_fraction
                 if job.speed < 1.0 and t >= self.measure_from_s:
                     self.capped_jobs += 1
                 if not self.accounts.hold(job.id, job.program, d.hold_krw, t):
@@ -314,6 +336,18 @@ class World:
                 d.job.transition(JobState.REJECTED, t)
         for site in sorted(touched_sites):
             self.meters.update(site, t)
+
+    def _on_tariff_hour(self, t: float, _payload: object) -> None:
+        """On each tariff hour: which sites are in light-load hours; wake work deferred to them."""
+        clocks = self.meters.tariff
+        light = frozenset(s for s, c in enumerate(clocks) if c.period_at(t) is LoadPeriod.LIGHT)
+        woken = sum(self.queues.wake(("light", s)) for s in sorted(light - self.light_sites))
+        self.light_sites = light
+        if woken:
+            self._request_pass(t)
+        nxt = min(c.next_hour(t) for c in clocks)
+        if nxt <= self.horizon_s:
+            self.engine.schedule(nxt, self.TARIFF_HOUR, None, _PRIO_MEASURE)
 
     def _on_measure(self, t: float, _payload: object) -> None:
         """The warm-up is over: meters and budgets count from here."""
