@@ -43,6 +43,7 @@ EN: dict[str, str] = {
     "reason.no_capacity": "waiting for free GPUs",
     "reason.reserved": "GPUs held for a larger job's reservation",
     "reason.power_cap": "site power cap",
+    "reason.deferred": "deferred to light-load hours",
     # -- terminal scorecard ------------------------------------------------------------------------
     "sc.days": "{days} days (after {warmup} of warm-up)",
     "sc.fleet": "{gpus} GPUs in {sites} sites",
@@ -250,6 +251,7 @@ KO: dict[str, str] = {
     "reason.no_capacity": "빈 GPU 대기",
     "reason.reserved": "더 큰 작업의 예약으로 보류",
     "reason.power_cap": "사이트 전력 한도",
+    "reason.deferred": "경부하 시간대로 연기",
     # -- terminal scorecard ------------------------------------------------------------------------
     "sc.days": "{days}일 (워밍업 {warmup}일 이후)",
     "sc.fleet": "{sites}개 사이트, GPU {gpus}개",
