@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from aigrid.cli.live import register as register_live
+from aigrid.cli.replay import replay_cmd
 from aigrid.cli.scenario import app as scenario_app
 from aigrid.cli.twin import app as twin_app
 from aigrid.errors import AigridError
@@ -21,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(scenario_app, name="scenario")
+twin_app.command("replay")(replay_cmd)
 app.add_typer(twin_app, name="twin")
 register_live(app)
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from aigrid.model import JobClass, JobState, TenantClass
+from aigrid.report.bounds import bounds
 from aigrid.twin.run import TwinRun
 
 SCHEMA_VERSION = 1
@@ -229,6 +230,10 @@ def summarize(run: TwinRun) -> dict[str, Any]:
         },
         "budget": {"by_program": budget},
         "reliability": _reliability(run),
+        "preemptions": {
+            "count": sum(world.preemptions.values()),
+            "by_cause": dict(sorted(world.preemptions.items())),
+        },
         "deferral": {
             "enabled": run.policy.defer_batch,
             "batch_wait_hours": _quantiles(batch_waits),
@@ -240,6 +245,7 @@ def summarize(run: TwinRun) -> dict[str, Any]:
             "capped_gpu_hours": _r(world.capped_gpu_s / 3600.0, 1),
             "throughput_lost_gpu_hours": _r(world.capped_lost_gpu_s / 3600.0, 1),
         },
+        "bounds": bounds(run),
         "runtime": {
             "wall_seconds": _r(run.wall_seconds, 3),
             "generate_seconds": _r(run.generate_seconds, 3),

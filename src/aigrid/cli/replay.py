@@ -1,0 +1,134 @@
+"""`aigrid twin replay TRACE`: replay a real workload trace in the twin, print its scorecard."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from aigrid.errors import UsageError
+from aigrid.report.output import write_outputs
+from aigrid.report.scorecard import render
+from aigrid.report.summary import summarize
+from aigrid.scheduler import Policy
+from aigrid.traces import (
+    DEFAULT_JITTER_S,
+    FLEET_TRACE,
+    Trace,
+    TraceFormat,
+    load_trace,
+    replay,
+)
+
+_FORMATS = ", ".join(f.value for f in TraceFormat)
+
+
+def replay_cmd(
+    trace: Annotated[Path, typer.Argument(help="The trace file (.gz is read as it is).")],
+    fmt: Annotated[str, typer.Option("--format", help=f"Trace format: {_FORMATS}.")],
+    fleet: Annotated[
+        str,
+        typer.Option(
+            "--fleet",
+            help="'trace' (the trace's own fleet), a scenario (built-in name or YAML file) "
+            "to map the jobs onto, or a fleet file of the trace (Tiresias cluster spec, "
+            "openb node list).",
+        ),
+    ] = FLEET_TRACE,
+    policy: Annotated[
+        str, typer.Option("--policy", help="Scheduling policy: fifo (baseline) or fair.")
+    ] = "fair",
+    scale: Annotated[
+        int,
+        typer.Option("--scale", help="Replay the trace K times over on a fleet K times larger."),
+    ] = 1,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the copies' jitter and of the mapping.")
+    ] = 0,
+    skip_bad_rows: Annotated[
+        bool,
+        typer.Option("--skip-bad-rows", help="Skip malformed rows (counted) instead of failing."),
+    ] = False,
+    days: Annotated[
+        float | None,
+        typer.Option(
+            "--days",
+            help="Simulated days after the warm-up (default: to the last submission + 1 day).",
+            min=0.001,
+        ),
+    ] = None,
+    warmup_days: Annotated[
+        float,
+        typer.Option("--warmup-days", help="Days left out of the figures.", min=0.0),
+    ] = 0.0,
+    jitter: Annotated[
+        float,
+        typer.Option("--jitter", help="Seconds by which the copies of --scale move.", min=0.0),
+    ] = DEFAULT_JITTER_S,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Read only the first N rows.", min=1)
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Directory for summary.json, jobs.parquet, timeseries.parquet."),
+    ] = Path("out"),
+) -> None:
+    """Replay TRACE in the twin and print its scorecard; write the outputs to --out."""
+    try:
+        parsed_policy = Policy.parse(policy)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    console = Console()
+    started = time.perf_counter()
+    loaded = load_trace(trace, fmt, skip_bad_rows=skip_bad_rows, limit=limit)
+    read_s = time.perf_counter() - started
+    console.print(_rows_line(loaded, read_s))
+    result = replay(
+        loaded,
+        policy=parsed_policy,
+        fleet=fleet,
+        scale=scale,
+        seed=seed,
+        days=days,
+        warmup_days=warmup_days,
+        jitter_s=jitter,
+    )
+    summary = summarize(result.run)
+    summary["trace"] = {**result.describe(), "read_seconds": round(read_s, 3)}
+    console.print(render([summary]))
+    console.print(_bounds_line(summary))
+    paths = write_outputs(out, result.run, summary)
+    console.print("wrote " + ", ".join(str(p) for p in paths), style="dim")
+
+
+def _rows_line(trace: Trace, read_s: float) -> Text:
+    parts = [f"{trace.source}: {trace.rows:,} rows, {len(trace.jobs):,} jobs"]
+    for reason, n in sorted(trace.excluded.items()):
+        parts.append(f"{n:,} excluded ({reason})")
+    if trace.bad_rows:
+        parts.append(f"{trace.bad_rows:,} bad rows skipped")
+    text = Text(", ".join(parts) + f" · read in {read_s:.1f} s")
+    for example in trace.bad_examples:
+        text.append(f"\n  skipped {example}", style="dim")
+    for note in trace.notes:
+        text.append(f"\n  note: {note}", style="dim")
+    return text
+
+
+def _bounds_line(summary: dict[str, Any]) -> Text:
+    b = summary["bounds"]
+    u = b["utilization"]
+    j = b["mean_jct"]
+    return Text.assemble(
+        ("bounds: ", "bold"),
+        f"utilization {u['realised'] * 100:.1f}% of at most {u['upper'] * 100:.1f}%",
+        f" · mean JCT {j['realised_hours']:.2f} h, at least {j['lower_hours']:.2f} h",
+        f" (slowdown {j['slowdown']:.2f}, {j['jobs']:,} finished jobs)",
+    )
+
+
+__all__ = ["replay_cmd"]
