@@ -3,9 +3,11 @@ re-dispatch after a crash between the two, rebuild from the store, charges on en
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from aigrid.backends import MockBackend, MockCall, RunState, RunStatus
+from aigrid.live.errors import ForbiddenError
 from aigrid.live.fleet import local_fleet
 from aigrid.live.loop import SchedulingLoop
 from aigrid.live.service import Principal, Role, ServiceContext, authenticate
@@ -82,3 +84,14 @@ def test_an_ended_job_is_charged_its_runtime_and_the_next_one_starts(store: Stor
         ).all()
     assert [e.krw for e in spends] == [2000]  # 4 GPUs x 0.5 h x 1000 KRW
     assert [e.gpu_seconds for e in spends] == [4 * 1800.0]
+
+
+def test_a_grant_used_up_refuses_new_jobs(store: Store) -> None:
+    ctx, admin = setup(store)
+    create_org(ctx, admin, "small", "Small", TenantClass.SME)
+    create_grant(ctx, admin, "p", "small", krw=1000)
+    submit(ctx, admin, JobRequest("small", "p", 1, 3600, ["x"]))
+    SchedulingLoop(store, MockBackend(running), Policy(), clock=lambda: 1001.0).cycle()
+    with pytest.raises(ForbiddenError, match="used up its 1,000 KRW"):
+        submit(ctx, admin, JobRequest("small", "p", 1, 3600, ["x"]))
+    submit(ctx, admin, JobRequest("o", "p", 1, 3600, ["x"]))  # another org's grant is unlimited

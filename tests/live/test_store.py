@@ -91,3 +91,14 @@ def test_ledger_entries_are_unique_per_job_interval_and_kind(store: Store) -> No
         s.execute(insert(LedgerEntryRow), [{**row, "krw": 5, "gpu_seconds": 0.0, "at_s": 1.0}])
     with pytest.raises(IntegrityError), store.write() as s:
         s.execute(insert(LedgerEntryRow), [{**row, "krw": 5, "gpu_seconds": 0.0, "at_s": 2.0}])
+
+
+def test_each_revision_upgrades_from_the_one_before(db_url: str) -> None:
+    s = Store.open(db_url)
+    try:
+        upgrade(s.engine, "0001")
+        assert current_revision(s.engine) == "0001"
+        upgrade(s.engine)
+        assert current_revision(s.engine) == head_revision()
+    finally:
+        s.close()

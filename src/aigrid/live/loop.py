@@ -125,12 +125,16 @@ class SchedulingLoop:
         *,
         clock: Callable[[], float] = time.time,
         interval_s: float = 0.5,
+        batch_s: float = 0.05,
     ) -> None:
         self.store = store
         self.backend = backend
         self.policy = policy
         self.clock = clock
         self.interval_s = interval_s
+        """Longest wait between cycles when nothing wakes the loop."""
+        self.batch_s = min(batch_s, interval_s)
+        """Shortest time from one cycle's start to the next's when woken early."""
         self.stats = LoopStats()
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -146,6 +150,7 @@ class SchedulingLoop:
         """Cycle until `stop` is set. An error in a cycle is logged, and the next cycle starts
         from a state rebuilt from the store."""
         while not stop.is_set():
+            started = time.monotonic()
             try:
                 self.cycle()
             except Exception:
@@ -153,7 +158,9 @@ class SchedulingLoop:
                 self._ready = False
                 log.exception("scheduling cycle failed; rebuilding from the store")
                 stop.wait(1.0)
-            self._wake.wait(self.interval_s)
+            if self._wake.wait(self.interval_s):
+                # Woken early (a submit, a cancel): let a burst gather into one cycle.
+                stop.wait(max(0.0, started + self.batch_s - time.monotonic()))
             self._wake.clear()
 
     def cycle(self) -> None:
@@ -276,17 +283,18 @@ class SchedulingLoop:
 
     def _intake(self, now: float) -> None:
         with self.store.read() as s:
+            # Exactly the predicate of the partial index ix_jobs_not_enqueued.
             rows = s.scalars(
-                select(JobRow)
-                .where(JobRow.state == JobState.PENDING.value, JobRow.enqueued_s.is_(None))
-                .order_by(JobRow.id)
-                .limit(10_000)
+                select(JobRow).where(JobRow.enqueued_s.is_(None)).order_by(JobRow.id).limit(10_000)
             ).all()
         if not rows:
             return
-        marks = []
+        marks: list[dict[str, Any]] = []
         for row in rows:
-            if row.id in self.waiting:
+            if row.state != JobState.PENDING.value or row.id in self.waiting:
+                marks.append(
+                    {"id": row.id, "enqueued_s": now, "pending_reason": row.pending_reason}
+                )
                 continue
             job = to_model(row)
             self.queues.push(job)
@@ -304,9 +312,9 @@ class SchedulingLoop:
     def _cancel(self, now: float) -> None:
         with self.store.read() as s:
             asked = s.execute(
+                # Exactly the predicate of the partial index ix_jobs_open_cancel.
                 select(JobRow.id, JobRow.state).where(
-                    JobRow.cancel_requested_s.is_not(None),
-                    JobRow.state.in_([JobState.PENDING.value, JobState.RUNNING.value]),
+                    JobRow.cancel_requested_s.is_not(None), JobRow.end_s.is_(None)
                 )
             ).all()
         if not asked:

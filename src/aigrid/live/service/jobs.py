@@ -13,12 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from aigrid.live.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 from aigrid.live.service.admin import active_grants
 from aigrid.live.service.auth import Principal, Role
 from aigrid.live.service.context import ServiceContext
-from aigrid.live.store.models import GpuModelRow, JobRow, OrgRow, ProgramRow
+from aigrid.live.service.usage import org_used
+from aigrid.live.store.models import GpuModelRow, GrantRow, JobRow, OrgRow, ProgramRow
 from aigrid.model import Job, JobClass, JobState, TenantClass
 from aigrid.scheduler import QueueKey
 
@@ -73,6 +75,7 @@ def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
                 # The program exists, but this org may not know that.
                 raise NotFoundError(f"no program {req.program!r} with a grant to org {req.org!r}")
             raise ForbiddenError(f"org {req.org!r} has no valid grant from program {req.program!r}")
+        _check_credit(s, req.org, req.program, grants)
         models = set(s.scalars(select(GpuModelRow.name)))
         for m in req.gpu_models:
             if m not in models:
@@ -113,11 +116,31 @@ def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
             submit_s=now,
             attempt=0,
         )
+        row.queue_key = queue_key(to_model(row))  # the key does not depend on the id
         s.add(row)
-        s.flush()
-        row.queue_key = queue_key(to_model(row))
     ctx.wake_loop()
     return row
+
+
+def _check_credit(s: Session, org: str, program: str, grants: Sequence[GrantRow]) -> None:
+    """Refuse a job once the org has used up its grants' credit (KRW spent or held, or
+    GPU-hours spent). A grant without a limit of a kind leaves that kind unlimited."""
+    krw = [g.krw for g in grants]
+    hours = [g.gpu_hours for g in grants]
+    limit_krw = None if any(k is None for k in krw) else sum(k for k in krw if k is not None)
+    limit_h = None if any(h is None for h in hours) else sum(h for h in hours if h is not None)
+    if limit_krw is None and limit_h is None:
+        return
+    used_krw, used_h = org_used(s, org, program)
+    if limit_krw is not None and used_krw >= limit_krw:
+        raise ForbiddenError(
+            f"org {org!r} has used up its {limit_krw:,} KRW from program {program!r} "
+            f"({used_krw:,} KRW spent or held)"
+        )
+    if limit_h is not None and used_h >= limit_h:
+        raise ForbiddenError(
+            f"org {org!r} has used up its {limit_h:g} GPU-hours from program {program!r}"
+        )
 
 
 def to_model(row: JobRow) -> Job:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from aigrid.live.service.auth import Principal, Role
 from aigrid.live.service.context import ServiceContext
@@ -86,3 +87,17 @@ def jobs_by_state(ctx: ServiceContext) -> dict[str, int]:
     with ctx.store.read() as s:
         rows = s.execute(select(JobRow.state, func.count()).group_by(JobRow.state)).all()
     return {state: int(n) for state, n in rows}
+
+
+def org_used(s: Session, org: str, program: str) -> tuple[int, float]:
+    """What `org` has used of `program`: KRW spent or held, and GPU-hours spent."""
+    rows = s.execute(
+        select(
+            LedgerEntryRow.kind, func.sum(LedgerEntryRow.krw), func.sum(LedgerEntryRow.gpu_seconds)
+        )
+        .where(LedgerEntryRow.org == org, LedgerEntryRow.program == program)
+        .group_by(LedgerEntryRow.kind)
+    ).all()
+    by_kind = {kind: (int(k or 0), float(g or 0.0)) for kind, k, g in rows}
+    hold, release, spend = (by_kind.get(k, (0, 0.0)) for k in ("hold", "release", "spend"))
+    return hold[0] - release[0] + spend[0], spend[1] / 3600.0
