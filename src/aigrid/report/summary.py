@@ -230,10 +230,6 @@ def summarize(run: TwinRun) -> dict[str, Any]:
         },
         "budget": {"by_program": budget},
         "reliability": _reliability(run),
-        "preemptions": {
-            "count": sum(world.preemptions.values()),
-            "by_cause": dict(sorted(world.preemptions.items())),
-        },
         "deferral": {
             "enabled": run.policy.defer_batch,
             "batch_wait_hours": _quantiles(batch_waits),
