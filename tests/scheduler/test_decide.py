@@ -14,6 +14,7 @@ from aigrid.scheduler import (
     Park,
     Policy,
     PolicyName,
+    Preempt,
     QueueSet,
     ReasonCode,
     Reject,
@@ -33,6 +34,10 @@ class Case:
     running: list[tuple[str, Placement]] = field(default_factory=list)
     running_until: list[float] = field(default_factory=list)
     """When each running job ends at the latest (its walltime limit); for backfill."""
+    running_since: list[float] = field(default_factory=list)
+    """When each running job started, making it preemptible (running job k has id -1-k)."""
+    want_preempted: list[int] = field(default_factory=list)
+    now: float = 0.0
     policy: PolicyName = PolicyName.FAIR
     want_admitted: list[int] = field(default_factory=list)
     """Job ids admitted, in decision order."""
@@ -119,6 +124,30 @@ CASES = [
         [job(4, program="p2", id=1)],
         running=[("p1", Placement(0, (0,), (8,))), ("p1", Placement(0, (1,), (8,)))],
         want_parked={1: ReasonCode.QUOTA},
+    ),
+    Case(
+        "reclaim: a lender within its quota preempts the most recent borrower",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+        [job(8, program="p2", submit=20_000, id=1)],
+        running=[("p1", Placement(0, (0,), (8,))), ("p1", Placement(0, (1,), (8,)))],
+        running_since=[0.0, 3600.0],
+        now=20_000.0,
+        policy_name="fair+reclaim",
+        want_parked={1: ReasonCode.QUOTA},
+        want_preempted=[-2],
+    ),
+    Case(
+        "reclaim: nobody is preempted before the minimum runtime",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+        [job(8, program="p2", submit=20_000, id=1)],
+        running=[("p1", Placement(0, (0,), (8,))), ("p1", Placement(0, (1,), (8,)))],
+        running_since=[0.0, 19_000.0],
+        now=20_000.0,
+        policy_name="fair+reclaim",
+        want_parked={1: ReasonCode.QUOTA},
+        want_preempted=[-1],
     ),
     Case(
         "a program that may not borrow stays within its quota",
@@ -294,11 +323,14 @@ def _snapshot(case: Case) -> Snapshot:
     state = ClusterState(case.fleet, case.tenancy)
     for k, (prog, placement) in enumerate(case.running):
         until = case.running_until[k] if k < len(case.running_until) else math.inf
-        state.allocate(prog, placement, job_id=-1 - k, until=until)
+        since = case.running_since[k] if k < len(case.running_since) else None
+        state.allocate(
+            prog, placement, job_id=-1 - k, until=until, start=since, preemptible=since is not None
+        )
     queues = QueueSet()
     for j in sorted(case.pending, key=lambda j: (j.submit_s, j.id)):
         queues.push(j)
-    return Snapshot(0.0, state, queues)
+    return Snapshot(case.now, state, queues)
 
 
 def _policy(case: Case) -> Policy:
@@ -330,6 +362,7 @@ def test_decide(case: Case) -> None:
         if isinstance(d, Reserve)
     }
     assert reserved == case.want_reserved
+    assert [d.job_id for d in decisions if isinstance(d, Preempt)] == case.want_preempted
     power = {d.job.id: d.power_fraction for d in decisions if isinstance(d, Admit)}
     assert {j: p for j, p in power.items() if p < 1} == pytest.approx(case.want_power)
 

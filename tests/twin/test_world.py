@@ -135,7 +135,7 @@ job_specs = st.lists(
     quotas=st.lists(st.integers(0, 24), min_size=3, max_size=3),
     cohort=st.booleans(),
     cap_mw=st.sampled_from([0.02, 0.03, 0.05, 0.1, 1.0]),
-    policy=st.sampled_from(["fifo", "fair", "fair+powercap"]),
+    policy=st.sampled_from(["fifo", "fair", "fair+powercap", "fair+reclaim"]),
     failures=st.booleans(),
 )
 def test_invariants_hold_after_every_event(
@@ -178,6 +178,10 @@ def test_invariants_hold_after_every_event(
         )
         for j in jobs:
             j.checkpoint_interval_s = 600.0
+    if "reclaim" in policy:
+        for j in jobs:
+            j.preemptible = True
+            j.checkpoint_interval_s = 600.0
     jobs.sort(key=lambda j: (j.submit_s, j.id))
     w = World(sc, jobs, Policy.parse(policy), 30_000, seed=len(specs))
     w.engine.schedule(0.0, w.SAMPLE, None, 9)
@@ -216,6 +220,13 @@ def step_checking_backfill_promises(w: World) -> None:
     event(f"backfill reservations kept: {len(promised) - len(broken) > 0}")
     event(f"node failures: {getattr(w, 'node_failures', 0) > 0}")
     event(f"power-capped starts: {getattr(w, 'capped_jobs', 0) > 0}")
+    event(f"preemptions: {bool(w.preemption_log)}")
+    # No preemption loop: two jobs never preempt each other.
+    pairs = {(victim, by) for _t, victim, by, _cause in w.preemption_log}
+    assert not any((by, victim) in pairs for victim, by in pairs)
+    # A job is preempted only after it ran the minimum runtime.
+    for _t, victim, _by, _cause in w.preemption_log:
+        assert w.jobs_by_id[victim].preemptions >= 1
     for jid, start in promised.items():
         j = w.jobs_by_id[jid]
         if jid not in broken and j.first_start_s is not None:
@@ -315,3 +326,26 @@ def test_a_power_capped_job_runs_slower_and_keeps_the_site_under_its_cap() -> No
     assert max(w.meters.peak_mw) <= 0.015
     assert w.capped_jobs == 1
     assert w.capped_gpu_s == pytest.approx(8 * 3600 / 0.94)
+
+
+def test_a_lender_reclaims_its_quota_and_the_borrower_resumes_from_its_checkpoint() -> None:
+    sc = scenario(
+        fleet([pool("a", nodes=2)]),
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+    )
+    borrower = job(16, program="p1", submit=0, runtime=36_000, walltime=72_000, id=1)
+    borrower.preemptible = True
+    borrower.checkpoint_interval_s = 3600
+    lender = job(8, program="p2", submit=3 * 3600 + 600, runtime=3600, id=2)
+    w = World(sc, [borrower, lender], Policy.parse("fair+reclaim"), 86_400)
+    w.run()
+    # The lender's job starts the moment it arrives: the borrower (16 GPUs, 8 of them borrowed)
+    # is preempted, keeps 3 h of checkpoints and loses 600 s.
+    assert lender.first_start_s == 3 * 3600 + 600
+    assert borrower.preemptions == 1 and borrower.preempted == (2, "reclaim", 3 * 3600 + 600)
+    assert (borrower.done_s, borrower.lost_s) == (3 * 3600, 600)
+    assert w.preemptions == {"reclaim": 1}
+    # It waits for its 16 GPUs until the lender's job ends, then runs what it has left.
+    assert borrower.start_s == 3 * 3600 + 600 + 3600
+    assert borrower.end_s == borrower.start_s + 36_000 - 3 * 3600
+    assert borrower.state is JobState.COMPLETED

@@ -124,6 +124,9 @@ class Job:
     attempt: int = 0
     interruptions: int = 0
     preemptions: int = 0
+    preempted: tuple[int, str, float] | None = None
+    """The last preemption's cause: (the job it made room for, why, since when that job
+    waited)."""
 
     def transition(self, to: JobState, at: float) -> None:
         """Move to `to` at time `at`, or raise `InvalidTransitionError`."""

@@ -48,6 +48,8 @@ def jobs_table(run: TwinRun) -> pa.Table:
             "state",
             "pending_reason",
             "main_pending_reason",
+            "preemptions",
+            "interruptions",
             "measured",
         )
     }
@@ -77,6 +79,8 @@ def jobs_table(run: TwinRun) -> pa.Table:
         cols["state"].append(j.state.value)
         cols["pending_reason"].append(j.pending_reason)
         cols["main_pending_reason"].append(main_reason.get(j.id))
+        cols["preemptions"].append(j.preemptions)
+        cols["interruptions"].append(j.interruptions)
         cols["measured"].append(j.submit_s >= measure_from)
     return pa.table(cols)
 

@@ -57,7 +57,7 @@ def _reliability(run: TwinRun) -> dict[str, Any]:
     large = 0
     interrupted_jobs = 0
     for job in world.jobs:
-        interrupted_jobs += job.interruptions > 0
+        interrupted_jobs += job.interruptions - job.preemptions > 0
         if (
             job.job_class is JobClass.TRAINING
             and job.gpus >= LARGE_TRAINING_GPUS
@@ -230,6 +230,10 @@ def summarize(run: TwinRun) -> dict[str, Any]:
         },
         "budget": {"by_program": budget},
         "reliability": _reliability(run),
+        "preemptions": {
+            "count": sum(world.preemptions.values()),
+            "by_cause": dict(sorted(world.preemptions.items())),
+        },
         "deferral": {
             "enabled": run.policy.defer_batch,
             "batch_wait_hours": _quantiles(batch_waits),

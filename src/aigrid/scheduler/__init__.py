@@ -7,7 +7,15 @@ returns decisions (`Admit`, `Park`, `Reject`); whoever owns the state applies th
 from aigrid.scheduler.capacity import PoolCapacity
 from aigrid.scheduler.commit import commit
 from aigrid.scheduler.cycle import Snapshot, decide
-from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
+from aigrid.scheduler.decisions import (
+    Admit,
+    Decision,
+    Park,
+    Preempt,
+    Reject,
+    Reserve,
+    Unreserve,
+)
 from aigrid.scheduler.policy import Policy, PolicyName, dominant_share
 from aigrid.scheduler.queues import (
     PoolNeed,
@@ -18,7 +26,7 @@ from aigrid.scheduler.queues import (
     WakeToken,
 )
 from aigrid.scheduler.reasons import Reason, ReasonCode
-from aigrid.scheduler.state import ClusterState, Reservation
+from aigrid.scheduler.state import ClusterState, Reservation, RunningJob
 from aigrid.scheduler.wake import wake_after_release
 
 __all__ = [
@@ -30,6 +38,7 @@ __all__ = [
     "PolicyName",
     "PoolCapacity",
     "PoolNeed",
+    "Preempt",
     "Queue",
     "QueueKey",
     "QueueObserver",
@@ -39,6 +48,7 @@ __all__ = [
     "Reject",
     "Reservation",
     "Reserve",
+    "RunningJob",
     "Snapshot",
     "Unreserve",
     "WakeToken",

@@ -37,6 +37,8 @@ def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> int:
                 job_id=job.id,
                 until=snapshot.now + job.walltime_s / speed,
                 cap_tenths=round((1.0 - d.power_fraction) / CAP_STEP),
+                start=snapshot.now,
+                preemptible=job.preemptible,
             )
             dropped = state.drop_reservation(job.id)
             if dropped is not None:

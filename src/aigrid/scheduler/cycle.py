@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from aigrid.energy import fraction_of
 from aigrid.model import Job, Placement
 from aigrid.scheduler.backfill import shadow
-from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
+from aigrid.scheduler.decisions import (
+    Admit,
+    Decision,
+    Park,
+    Preempt,
+    Reject,
+    Reserve,
+    Unreserve,
+)
 from aigrid.scheduler.placement import Refusal, choose, eligibility, take
 from aigrid.scheduler.policy import OrderKey, Policy, PolicyName, fair_key, fifo_key
 from aigrid.scheduler.queues import QueueKey, QueueSet
@@ -58,6 +66,7 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
     consumed: dict[QueueKey, int] = {}
     heap: list[tuple[OrderKey, QueueKey]] = []
     reservations = dict(state.reservations)  # this cycle's view: reservations made or dropped
+    freeing: dict[tuple[str, str], list[int]] = {}  # (cohort, model) -> jobs preempted so far
     now = snapshot.now
     for key, q in snapshot.queues.active.items():
         heap.append((order(state, q.at(0)), key))
@@ -94,6 +103,8 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     decisions.append(Park(key, fit.reason, tuple(fit.tokens), tuple(fit.needs)))
                     if policy.backfill:
                         decisions.extend(_reserve(state, job, fit, now, reservations))
+                    if policy.reclaim and fit.reclaim:
+                        decisions.extend(_reclaim(state, job, fit, now, policy, freeing))
                     outcome_next = False
                 else:
                     if job.id in (r.job_id for r in reservations.values()):
@@ -121,6 +132,77 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
         for job_id, program, placement in reversed(taken):
             state.release(program, placement, job_id=job_id)
     return decisions
+
+
+def _reclaim(
+    state: ClusterState,
+    job: Job,
+    refusal: Refusal,
+    now: float,
+    policy: Policy,
+    freeing: dict[tuple[str, str], list[int]],
+) -> list[Decision]:
+    """Preempt borrowers so that `job`'s cohort can give its program the quota it lent.
+
+    For the first GPU model where enough can be freed: candidates are running jobs of other
+    programs of the cohort that borrow that model (their program holds more than its nominal
+    quota of it), are preemptible and have run `policy.min_runtime_s`; they are taken most
+    recently started first (the least work lost), then larger first, then by id, and only while
+    their program still borrows. All or nothing: if the candidates cannot free enough,
+    nobody is preempted. Updates `freeing` in place so that later jobs of the same cycle do not
+    preempt for room already being made.
+    """
+    programs = state.tenancy.programs
+    cohort = programs[job.program].cohort
+    if cohort is None:
+        return []
+    for model, alloc in refusal.reclaim:
+        already = freeing.setdefault((cohort, model), [])
+        freed_before = sum(state.running_jobs[j].gpus for j in already)
+        need = (
+            state.cohort_usage[cohort].get(model, 0)
+            - freed_before
+            + alloc
+            - state.cohort_nominal[cohort].get(model, 0)
+        )
+        if need <= 0:
+            return []  # room is already being made; wait for it
+        taken = set(already)
+        candidates = sorted(
+            (
+                r
+                for r in state.running_jobs.values()
+                if r.job_id not in taken
+                and r.preemptible
+                and now - r.start_s >= policy.min_runtime_s
+                and r.program != job.program
+                and programs[r.program].cohort == cohort
+                and state.pool_model[r.pool] == model
+            ),
+            key=lambda r: (-r.start_s, -r.gpus, r.job_id),
+        )
+        borrowed = {
+            p: state.usage[p].get(model, 0) - programs[p].quota.get(model, 0)
+            for p in {r.program for r in candidates}
+        }
+        for j in already:
+            r = state.running_jobs[j]
+            if r.program in borrowed:
+                borrowed[r.program] -= r.gpus
+        victims: list[int] = []
+        freed = 0
+        for r in candidates:
+            if freed >= need:
+                break
+            if borrowed[r.program] <= 0:
+                continue  # its program no longer borrows: it keeps its own quota
+            borrowed[r.program] -= r.gpus
+            victims.append(r.job_id)
+            freed += r.gpus
+        if freed >= need:
+            already.extend(victims)
+            return [Preempt(v, job, "reclaim", job.submit_s) for v in victims]
+    return []
 
 
 def _reserve(

@@ -50,6 +50,20 @@ class Unreserve:
 
 
 @dataclass(frozen=True, slots=True)
+class Preempt:
+    """Stop running job `job_id` and put it back in line, to make room for `by`.
+
+    `cause` says why in a word (`reclaim`: its program borrowed quota that `by`'s program lent
+    and now needs back); `since` is when `by` was submitted. The owner of the job stops it and
+    requeues it; it resumes from its last checkpoint."""
+
+    job_id: int
+    by: Job
+    cause: str
+    since: float
+
+
+@dataclass(frozen=True, slots=True)
 class Reject:
     """`job` can never start as asked (no pool or quota could ever hold it)."""
 
@@ -57,4 +71,4 @@ class Reject:
     reason: Reason
 
 
-Decision = Admit | Park | Reserve | Unreserve | Reject
+Decision = Admit | Park | Reserve | Unreserve | Preempt | Reject

@@ -97,10 +97,11 @@ class GpuNodes:
 
     `gpu_free[n, g]` is the free share of GPU g of node n in milli-GPUs; rows are padded to the
     largest node with GPUs that do not exist (free 0, never a candidate). Derived per row and
-    kept up to date by `allocate`: `full` (fully free GPUs), `widest` (the largest free share of
-    one GPU) and `first_of_level` (GPU g exists and no lower GPU of the node has the same free
-    share). `version` counts allocations and `last_changed` is the node of the latest, so that
-    a strategy with a cache can tell what changed since it last looked.
+    kept up to date by `allocate`: `gpu_free_total` (the row's sum), `full` (fully free GPUs),
+    `widest` (the largest free share of one GPU) and `first_of_level` (GPU g exists and no
+    lower GPU of the node has the same free share). `version` counts allocations and
+    `last_changed` is the node of the latest, so that a strategy with a cache can tell what
+    changed since it last looked.
     """
 
     __slots__ = (
@@ -111,6 +112,7 @@ class GpuNodes:
         "full",
         "gpu_count",
         "gpu_free",
+        "gpu_free_total",
         "last_changed",
         "memory_capacity",
         "memory_free",
@@ -145,6 +147,7 @@ class GpuNodes:
         width = int(self.gpu_count.max())
         exists = np.arange(width)[None, :] < self.gpu_count[:, None]
         self.gpu_free: IntArray = np.where(exists, GPU_MILLI, 0).astype(np.int64)
+        self.gpu_free_total: IntArray = self.gpu_count * GPU_MILLI
         self.full: IntArray = self.gpu_count.copy()
         self.widest: IntArray = np.full(n, GPU_MILLI, dtype=np.int64)
         self.first_of_level: BoolArray = np.zeros((n, width), dtype=np.bool_)
@@ -172,7 +175,7 @@ class GpuNodes:
     @property
     def gpu_allocated(self) -> IntArray:
         """Each node's allocated GPU capacity in milli-GPUs."""
-        allocated: IntArray = self.gpu_capacity - self.gpu_free.sum(axis=1)
+        allocated: IntArray = self.gpu_capacity - self.gpu_free_total
         return allocated
 
     def model_mask(self, allowed: tuple[str, ...]) -> BoolArray:
@@ -205,11 +208,11 @@ class GpuNodes:
         self.cpu_free[n] -= pod.cpu_milli
         self.memory_free[n] -= pod.memory_mib
         row[gpus] -= placement.gpu_milli
-        exists = np.arange(len(row)) < self.gpu_count[n]
-        self.full[n] = int((row == GPU_MILLI).sum())
-        self.widest[n] = int(row.max())
-        same_below = np.tril(row[:, None] == row[None, :], k=-1).any(axis=1)
-        self.first_of_level[n] = exists & ~same_below
+        free = row[: self.gpu_count[n]].tolist()
+        self.gpu_free_total[n] = sum(free)
+        self.full[n] = free.count(GPU_MILLI)
+        self.widest[n] = max(free)
+        self.first_of_level[n, : len(free)] = [v not in free[:g] for g, v in enumerate(free)]
         self.version += 1
         self.last_changed = n
 
@@ -369,14 +372,14 @@ class BestFit:
         leftover = (
             _share(nodes.cpu_free[n] - pod.cpu_milli, nodes.cpu_capacity[n])
             + _share(nodes.memory_free[n] - pod.memory_mib, nodes.memory_capacity[n])
-            + _share(nodes.gpu_free[n].sum(axis=1) - pod.gpu_request, nodes.gpu_capacity[n])
+            + _share(nodes.gpu_free_total[n] - pod.gpu_request, nodes.gpu_count[n] * GPU_MILLI)
         )
         return first_min(leftover[cands.row], cands.gpu_free)
 
 
 def _allocated_shares(nodes: GpuNodes, n: IntArray) -> tuple[FloatArray, FloatArray]:
     capacity = nodes.gpu_count[n] * GPU_MILLI
-    gpu = _share(capacity - nodes.gpu_free[n].sum(axis=1), capacity)
+    gpu = _share(capacity - nodes.gpu_free_total[n], capacity)
     cpu = _share(nodes.cpu_capacity[n] - nodes.cpu_free[n], nodes.cpu_capacity[n])
     return gpu, cpu
 
@@ -425,9 +428,9 @@ class Spread:
 class Workload:
     """A mix of GPU pod shapes: distinct (CPU, memory, GPUs, share, models) with counts.
 
-    Shapes are grouped in classes by (GPUs, share): what decides which GPUs a shape can use.
-    `shape_class[m]` is the class of shape m; `class_gpus[j]` and `class_milli[j]` describe
-    class j.
+    Shapes are grouped in classes by (GPUs, share of each GPU), which decide the GPUs a shape
+    can use: `shape_class[m]` is the class of shape m; class j asks `class_gpus[j]` GPUs of
+    `class_milli[j]` each.
     """
 
     cpu_milli: IntArray
@@ -437,7 +440,7 @@ class Workload:
     shape_class: IntArray
     class_gpus: IntArray
     class_milli: IntArray
-    _allowed: dict[tuple[str, ...], BoolArray] = field(default_factory=dict, repr=False)
+    _tables: dict[tuple[str, ...], _FitTable] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, pods: Iterable[Pod]) -> Workload:
@@ -470,35 +473,93 @@ class Workload:
     def __len__(self) -> int:
         return len(self.count)
 
-    def allowed(self, models: tuple[str, ...]) -> BoolArray:
-        """allowed[k, m]: GPU model `models[k]` is one shape m may run on."""
-        table = self._allowed.get(models)
+    def fit_table(self, models: tuple[str, ...]) -> _FitTable:
+        """The pods of each class that fit a node of each of `models`, by its free CPU and
+        memory (built once per tuple of models)."""
+        table = self._tables.get(models)
         if table is None:
-            table = np.array(
-                [[not spec or model in spec for spec in self.gpu_models] for model in models],
-                dtype=np.bool_,
-            ).reshape(len(models), len(self))
-            self._allowed[models] = table
+            table = _FitTable.build(self, models)
+            self._tables[models] = table
         return table
-
-    def class_counts(self) -> FloatArray:
-        """counts[m, j]: the count of shape m if it is of class j, else 0 (a float for BLAS)."""
-        out = np.zeros((len(self), len(self.class_gpus)), dtype=np.float64)
-        out[np.arange(len(self)), self.shape_class] = self.count
-        return out
 
 
 @dataclass(frozen=True, slots=True)
-class _Terms:
-    """Per node (or per candidate) the terms of the usable capacity, one column per class.
+class _FitTable:
+    """How many pods of each class fit a node, by the node's GPU model, free CPU and memory.
 
-    usable[i, j]: free capacity of GPUs with at least class j's share free (0 unless class j's
-    GPU count fits); fitting[i, j]: pods of class j's shapes whose CPU, memory and model fit.
-    Expected usable capacity x total = sum over j of usable * fitting.
+    `table[k, a, b, j]`: pods of class j whose shapes may run on GPU model k and ask at most
+    `cpu_steps[a - 1]` CPU and `memory_steps[b - 1]` memory (index 0: less than any shape
+    asks). A 2-D prefix sum over the workload's distinct CPU and memory asks, so the pods that
+    fit any (model, CPU, memory) are two binary searches and one lookup away, whatever the
+    number of shapes. Counts are held as floats (exact: they are small integers).
     """
 
-    usable: FloatArray
-    fitting: FloatArray
+    cpu_steps: IntArray
+    memory_steps: IntArray
+    table: FloatArray
+
+    @classmethod
+    def build(cls, w: Workload, models: tuple[str, ...]) -> _FitTable:
+        cpu_steps = np.unique(w.cpu_milli)
+        memory_steps = np.unique(w.memory_mib)
+        a = np.searchsorted(cpu_steps, w.cpu_milli) + 1
+        b = np.searchsorted(memory_steps, w.memory_mib) + 1
+        table = np.zeros(
+            (len(models), len(cpu_steps) + 1, len(memory_steps) + 1, len(w.class_gpus)),
+            dtype=np.float64,
+        )
+        for k, model in enumerate(models):
+            runs = np.array([not spec or model in spec for spec in w.gpu_models], dtype=np.bool_)
+            np.add.at(table[k], (a, b, w.shape_class), np.where(runs, w.count, 0))
+        table = table.cumsum(axis=1).cumsum(axis=2)
+        return cls(cpu_steps.astype(np.int64), memory_steps.astype(np.int64), table)
+
+    def fitting(self, model: IntArray, cpu: IntArray, memory: IntArray) -> FloatArray:
+        """[i, j]: pods of class j that fit a node of model index `model[i]` with `cpu[i]` and
+        `memory[i]` free (GPU room aside)."""
+        a = np.searchsorted(self.cpu_steps, cpu, side="right")
+        b = np.searchsorted(self.memory_steps, memory, side="right")
+        out: FloatArray = self.table[model, a, b]
+        return out
+
+
+def _gpus_fit(w: Workload, full: IntArray) -> BoolArray:
+    """[i, j]: class j's GPU count fits: always for a share, else `full[i]` >= its count."""
+    whole = w.class_milli >= GPU_MILLI
+    ok: BoolArray = ~whole[None, :] | (full[:, None] >= w.class_gpus[None, :])
+    return ok
+
+
+def _usable(w: Workload, nodes: GpuNodes, rows: IntArray) -> FloatArray:
+    """[i, j]: free capacity of node `rows[i]` that class j can use: the free shares of its
+    GPUs with at least class j's share free, if class j's GPU count fits, else 0."""
+    free = nodes.gpu_free[rows][:, :, None]
+    usable = np.where(free >= w.class_milli[None, None, :], free, 0).sum(axis=1)
+    out: FloatArray = np.where(_gpus_fit(w, nodes.full[rows]), usable, 0).astype(np.float64)
+    return out
+
+
+def _expected_usable(w: Workload, nodes: GpuNodes, rows: IntArray) -> FloatArray:
+    """Per node of `rows`: its usable free capacity summed over the workload's pods
+    (milli-GPUs x pods); fragmentation x total = free capacity x total - this."""
+    fitting = w.fit_table(nodes.models).fitting(
+        nodes.model[rows], nodes.cpu_free[rows], nodes.memory_free[rows]
+    )
+    out: FloatArray = (_usable(w, nodes, rows) * fitting).sum(axis=1)
+    return out
+
+
+def fragmentation(nodes: GpuNodes, workload: Workload) -> FloatArray:
+    """Each node's expected fragment, in milli-GPUs, for a pod drawn from `workload`.
+
+    For shape m and node n: all of n's free GPU capacity if m cannot be placed on n, else the
+    free share of each GPU whose free share is below m's share of one GPU. The expectation
+    weighs each shape by its count in the workload.
+    """
+    rows = np.arange(len(nodes), dtype=np.int64)
+    usable = _expected_usable(workload, nodes, rows)
+    frag: FloatArray = nodes.gpu_free_total - usable / workload.total
+    return frag
 
 
 class FragAware:
@@ -510,111 +571,66 @@ class FragAware:
        (it may be negative: a pod that fills a fragment lowers it);
     2. node index, then GPU index.
 
-    The increase is computed exactly, in integer milli-GPUs x pods of the workload. Per node
-    the usable capacity of each class and the node's expected usable capacity are cached and
-    brought up to date for the one node an allocation changed (`GpuNodes.version`).
+    The increase is exact (integers held as floats: milli-GPUs x pods of the workload). The
+    strategy caches, per node, the usable capacity of each class and its sum over the
+    workload, and brings them up to date for the one node each allocation changed
+    (`GpuNodes.version`), so a choice costs O(candidates x classes), whatever the nodes.
     """
 
     name = "frag-aware"
 
     def __init__(self, workload: Workload) -> None:
         self.workload = workload
-        self._counts = workload.class_counts()
         self._nodes: GpuNodes | None = None
         self._version = -1
-        self._usable_sum: FloatArray = np.zeros(0)
         self._usable: FloatArray = np.zeros((0, 0))
+        self._expected: FloatArray = np.zeros(0)
 
     def choose(self, nodes: GpuNodes, pod: Pod, cands: Candidates) -> int:
         self._sync(nodes)
         w = self.workload
         rows = cands.nodes
-        cpu = nodes.cpu_free[rows] - pod.cpu_milli
-        mem = nodes.memory_free[rows] - pod.memory_mib
-        fitting = _fitting(w, self._counts, nodes.models, nodes.model[rows], cpu, mem)
-        node_usable = self._usable[rows][cands.row]
-        full = nodes.full[rows][cands.row]
+        fitting = w.fit_table(nodes.models).fitting(
+            nodes.model[rows],
+            nodes.cpu_free[rows] - pod.cpu_milli,
+            nodes.memory_free[rows] - pod.memory_mib,
+        )[cands.row]
+        usable = self._usable[cands.node]
+        full = nodes.full[cands.node]
         if pod.shared:
             before = cands.gpu_free[:, None]
             after = before - pod.gpu_milli
             usable = (
-                node_usable
+                usable
                 - np.where(before >= w.class_milli, before, 0)
                 + np.where(after >= w.class_milli, after, 0)
             )
             full = full - (cands.gpu_free == GPU_MILLI)
-        else:
-            taken = pod.num_gpu * GPU_MILLI if pod.num_gpu else 0
-            usable = node_usable - taken
+        elif pod.num_gpu:
+            # the pod takes fully free GPUs, which every class could use
+            usable = usable - pod.num_gpu * GPU_MILLI
             full = full - pod.num_gpu
+        # a class that did not fit before does not fit after (it had 0): re-mask
         usable = np.where(_gpus_fit(w, full), usable, 0.0)
-        usable_after = (usable * fitting[cands.row]).sum(axis=1)
-        # fragmentation x total = free x total - usable sum; the free drop is the same for all
-        increase = self._usable_sum[cands.node] - usable_after - pod.gpu_request * w.total
+        expected_after = (usable * fitting).sum(axis=1)
+        # x total: fragmentation = free - expected usable; free drops by the pod's request
+        increase = self._expected[cands.node] - expected_after - pod.gpu_request * w.total
         return first_min(increase)
 
     def _sync(self, nodes: GpuNodes) -> None:
         if self._nodes is nodes and self._version == nodes.version:
             return
+        w = self.workload
         if self._nodes is nodes and self._version == nodes.version - 1:
-            n = nodes.last_changed
-            terms = _terms(self.workload, self._counts, nodes, np.array([n], dtype=np.int64))
-            self._usable[n] = terms.usable[0]
-            self._usable_sum[n] = (terms.usable[0] * terms.fitting[0]).sum()
+            rows = np.array([nodes.last_changed], dtype=np.int64)
+            self._usable[rows] = _usable(w, nodes, rows)
+            self._expected[rows] = _expected_usable(w, nodes, rows)
         else:
-            terms = _terms(self.workload, self._counts, nodes, np.arange(len(nodes)))
-            self._usable = terms.usable
-            self._usable_sum = (terms.usable * terms.fitting).sum(axis=1)
+            rows = np.arange(len(nodes), dtype=np.int64)
+            self._usable = _usable(w, nodes, rows)
+            self._expected = _expected_usable(w, nodes, rows)
             self._nodes = nodes
         self._version = nodes.version
-
-
-def _fitting(
-    w: Workload,
-    counts: FloatArray,
-    models: tuple[str, ...],
-    model: IntArray,
-    cpu: IntArray,
-    mem: IntArray,
-) -> FloatArray:
-    ok = (
-        (cpu[:, None] >= w.cpu_milli[None, :])
-        & (mem[:, None] >= w.memory_mib[None, :])
-        & w.allowed(models)[model]
-    )
-    fitting: FloatArray = ok.astype(np.float64) @ counts
-    return fitting
-
-
-def _gpus_fit(w: Workload, full: IntArray) -> BoolArray:
-    """[i, j]: a whole-GPU class j fits the fully free GPUs `full[i]` (always for shares)."""
-    whole = w.class_milli >= GPU_MILLI
-    ok: BoolArray = ~whole[None, :] | (full[:, None] >= w.class_gpus[None, :])
-    return ok
-
-
-def _terms(w: Workload, counts: FloatArray, nodes: GpuNodes, rows: IntArray) -> _Terms:
-    free = nodes.gpu_free[rows]
-    milli = w.class_milli
-    usable = np.where(free[:, :, None] >= milli[None, None, :], free[:, :, None], 0).sum(axis=1)
-    usable = np.where(_gpus_fit(w, nodes.full[rows]), usable, 0).astype(np.float64)
-    fitting = _fitting(
-        w, counts, nodes.models, nodes.model[rows], nodes.cpu_free[rows], nodes.memory_free[rows]
-    )
-    return _Terms(usable, fitting)
-
-
-def fragmentation(nodes: GpuNodes, workload: Workload) -> FloatArray:
-    """Each node's expected fragment, in milli-GPUs, for a pod drawn from `workload`.
-
-    For shape m and node n: all of n's free GPU capacity if m cannot be placed on n, else the
-    free share of each GPU whose free share is below m's share of one GPU. The expectation
-    weighs each shape by its count in the workload.
-    """
-    terms = _terms(workload, workload.class_counts(), nodes, np.arange(len(nodes)))
-    free = nodes.gpu_free.sum(axis=1).astype(np.float64)
-    frag: FloatArray = free - (terms.usable * terms.fitting).sum(axis=1) / workload.total
-    return frag
 
 
 STRATEGIES = ("random", "best-fit", "pack", "spread", "frag-aware")

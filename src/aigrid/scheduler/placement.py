@@ -98,6 +98,9 @@ class Refusal:
     needs: list[PoolNeed]
     capacity_pools: list[int]
     """Pools where the job passed every check but free capacity: where a reservation helps."""
+    reclaim: list[tuple[str, int]]
+    """(GPU model, GPUs) where the job is within its program's quota but the cohort has lent
+    that quota out: where preemption of borrowers would make room."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,7 @@ def choose(
     tokens: list[WakeToken] = []
     needs: list[PoolNeed] = []
     capacity_pools: list[int] = []
+    reclaim: list[tuple[str, int]] = []
     for i in pools:
         pool = fleet.pools[i]
         model = pool.gpu_model
@@ -172,6 +176,8 @@ def choose(
         ):
             worst = max(worst, ReasonCode.QUOTA if within else ReasonCode.BORROWING_LIMIT)
             tokens.append(("quota", cohort))
+            if within:
+                reclaim.append((model, alloc))
             continue
         borrowed = not within
         # budget
@@ -245,7 +251,7 @@ def choose(
             best = Choice(i, slot, nodes, alloc, borrowed, price, hold, avoid, cap_tenths)
     if best is not None:
         return best
-    return Refusal(Reason(worst), tokens, needs, capacity_pools)
+    return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim)
 
 
 def take(state: ClusterState, job: Job, choice: Choice, now: float = 0.0) -> Placement:
@@ -259,5 +265,13 @@ def take(state: ClusterState, job: Job, choice: Choice, now: float = 0.0) -> Pla
         gpn = cap.gpus_per_node
         placement = Placement(choice.pool, tuple(nodes), (gpn,) * len(nodes))
     until = now + job.walltime_s / throughput(fraction_of(choice.cap_tenths))
-    state.take(job.program, placement, job_id=job.id, until=until, cap_tenths=choice.cap_tenths)
+    state.take(
+        job.program,
+        placement,
+        job_id=job.id,
+        until=until,
+        cap_tenths=choice.cap_tenths,
+        start=now,
+        preemptible=job.preemptible,
+    )
     return placement

@@ -42,9 +42,17 @@ class Policy:
 
     defer_batch: bool = False
     """Deferral: batch jobs start only in the light-load hours of their site's tariff."""
+    reclaim: bool = False
+    """Preemption to reclaim lent quota: a job within its program's nominal quota that waits
+    because the cohort lent that quota out preempts borrowing jobs (preemptible ones that have
+    run at least `min_runtime_s`), most recently started first."""
+    min_runtime_s: float = 2 * 3600.0
+    """A job is not preempted before it has run this long (scenario facts §5.2: Meta's clusters
+    make jobs preemptible after 2 h)."""
 
     POWER_CAPPING = "powercap"
     DEFERRAL = "defer"
+    RECLAIM = "reclaim"
     DEFAULT_MIN_POWER_FRACTION = 0.6
 
     @property
@@ -55,18 +63,24 @@ class Policy:
             options.append(self.POWER_CAPPING)
         if self.defer_batch:
             options.append(self.DEFERRAL)
+        if self.reclaim:
+            options.append(self.RECLAIM)
         return "+".join(options)
 
     @classmethod
     def parse(cls, name: str) -> Policy:
-        """`fifo` or `fair`, with options after a `+`: `powercap` (power capping) and `defer`
-        (batch work to light-load hours), e.g. `fair+powercap+defer`."""
+        """`fifo` or `fair`, with options after a `+`: `powercap` (power capping), `defer`
+        (batch work to light-load hours) and `reclaim` (preemption of borrowers to give lent
+        quota back), e.g. `fair+powercap+defer`."""
         base, *options = name.split("+")
-        unknown = [o for o in options if o not in (cls.POWER_CAPPING, cls.DEFERRAL)]
+        unknown = [o for o in options if o not in (cls.POWER_CAPPING, cls.DEFERRAL, cls.RECLAIM)]
         try:
             if unknown:
                 raise ValueError(unknown)
             policy = PolicyName(base)
+            if cls.RECLAIM in options and policy is not PolicyName.FAIR:
+                # Only fair ordering serves a lender before the borrower it preempted.
+                raise ValueError(options)
             return cls(
                 policy,
                 backfill=policy is PolicyName.FAIR,
@@ -74,12 +88,13 @@ class Policy:
                 if cls.POWER_CAPPING in options
                 else None,
                 defer_batch=cls.DEFERRAL in options,
+                reclaim=cls.RECLAIM in options,
             )
         except ValueError:
             names = ", ".join(p.value for p in PolicyName)
             raise ValueError(
                 f"unknown policy {name!r}; expected one of: {names}"
-                f" (each may take +{cls.POWER_CAPPING} and +{cls.DEFERRAL})"
+                f" (each may take +{cls.POWER_CAPPING}, +{cls.DEFERRAL}, +{cls.RECLAIM})"
             ) from None
 
 
@@ -108,8 +123,17 @@ def dominant_share(state: ClusterState, program: str) -> float:
     return share
 
 
+def would_borrow(state: ClusterState, job: Job) -> bool:
+    """Whether `job` would take its program past its nominal quota on every GPU model it has
+    quota for (so that it could start only by borrowing)."""
+    quota = state.tenancy.programs[job.program].quota
+    usage = state.usage[job.program]
+    return all(usage.get(m, 0) + job.gpus > q for m, q in quota.items() if q > 0)
+
+
 def fair_key(state: ClusterState, job: Job) -> OrderKey:
-    """Criteria in order: 0 if the program is below its nominal quota on every model else 1;
-    the program's dominant share; submission time; job id."""
+    """Criteria in order: 0 if the job fits within its program's nominal quota else 1 (a job
+    that would borrow waits for those that need not); the program's dominant share;
+    submission time; job id."""
     share = dominant_share(state, job.program)
-    return (0.0 if share < 1.0 else 1.0, share, job.submit_s, job.id)
+    return (1.0 if would_borrow(state, job) else 0.0, share, job.submit_s, job.id)

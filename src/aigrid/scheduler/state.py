@@ -21,6 +21,18 @@ from aigrid.scheduler.capacity import PoolCapacity
 
 
 @dataclass(frozen=True, slots=True)
+class RunningJob:
+    """What preemption needs to know of a running job."""
+
+    job_id: int
+    program: str
+    pool: int
+    gpus: int
+    start_s: float
+    preemptible: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Reservation:
     """Backfill's promise to a waiting job: `nodes` of `pool` are kept for it from `start_s`
     (when, by the walltime limits of what runs there now, they will be free enough). Other jobs
@@ -55,6 +67,8 @@ class ClusterState:
         ]
         """Per pool, per node: when its last job ends at the latest (-inf when it has none)."""
         self.reservations: dict[int, Reservation] = {}
+        self.running_jobs: dict[int, RunningJob] = {}
+        """Running jobs by id, for preemption (those taken with a `start`)."""
         """Per pool: the backfill reservation held there, if any."""
         self.site_mw = list(power.idle_mw)
         self.usage: dict[str, defaultdict[str, int]] = {
@@ -109,6 +123,8 @@ class ClusterState:
         job_id: int | None = None,
         until: float = math.inf,
         cap_tenths: int = 0,
+        start: float | None = None,
+        preemptible: bool = False,
     ) -> None:
         """Take the placement's GPUs, quota and power. The nodes must be free as named.
 
@@ -119,7 +135,15 @@ class ClusterState:
         cap = self.capacity[placement.pool]
         for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
             cap.take_from(node, gpus)
-        self.take(program, placement, job_id=job_id, until=until, cap_tenths=cap_tenths)
+        self.take(
+            program,
+            placement,
+            job_id=job_id,
+            until=until,
+            cap_tenths=cap_tenths,
+            start=start,
+            preemptible=preemptible,
+        )
 
     def take(
         self,
@@ -129,11 +153,14 @@ class ClusterState:
         job_id: int | None = None,
         until: float = math.inf,
         cap_tenths: int = 0,
+        start: float | None = None,
+        preemptible: bool = False,
     ) -> None:
         """Account for GPUs already taken from `capacity` by the placement search.
 
         `cap_tenths`: the job's GPUs are held that many tenths below full board power (power
-        capping; needs a `job_id`, so that its release gives the saving back)."""
+        capping; needs a `job_id`, so that its release gives the saving back). `start` and
+        `preemptible` (with a `job_id`) make the job a candidate for preemption."""
         if job_id is not None:
             nodes = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
@@ -143,6 +170,10 @@ class ClusterState:
             if cap_tenths:
                 self._job_cap[job_id] = cap_tenths
                 self.cap_tenths[placement.pool] += placement.gpus * cap_tenths
+            if start is not None:
+                self.running_jobs[job_id] = RunningJob(
+                    job_id, program, placement.pool, placement.gpus, start, preemptible
+                )
         self._account(program, placement, +1)
 
     def release(self, program: str, placement: Placement, *, job_id: int | None = None) -> None:
@@ -160,6 +191,7 @@ class ClusterState:
                 else:
                     del nodes[node]
                     node_until[node] = -np.inf
+            self.running_jobs.pop(job_id, None)
             cap_tenths = self._job_cap.pop(job_id, 0)
             if cap_tenths:
                 self.cap_tenths[placement.pool] -= placement.gpus * cap_tenths

@@ -21,6 +21,7 @@ from aigrid.scheduler import (
     ClusterState,
     Decision,
     Policy,
+    Preempt,
     QueueKey,
     QueueSet,
     ReasonCode,
@@ -138,6 +139,10 @@ class World:
         """What those GPU-seconds lost in speed, in GPU-seconds of full-power work."""
         self.capped_jobs = 0
         self.busy_gpu_s: defaultdict[tuple[str, str, str], float] = defaultdict(float)
+        self.preemptions: defaultdict[str, int] = defaultdict(int)
+        """Preemptions in the measured window, by cause."""
+        self.preemption_log: list[tuple[float, int, int, str]] = []
+        """Every preemption: (time, job preempted, job it made room for, cause)."""
         self.busy_krw_by_class: defaultdict[str, float] = defaultdict(float)
         """Electricity cost of running jobs' draw above idle, by job class, in the window."""
         self.busy_tco2_by_class: defaultdict[str, float] = defaultdict(float)
@@ -331,6 +336,15 @@ class World:
                 self.running += 1
                 self._busy_by_class[job.tenant_class.value] += d.placement.gpus
                 touched_sites.add(state.pool_site[d.placement.pool])
+            elif isinstance(d, Preempt):
+                victim = self.jobs_by_id[d.job_id]
+                if victim.state is JobState.RUNNING:
+                    victim.preemptions += 1
+                    victim.preempted = (d.by.id, d.cause, d.since)
+                    self.preemption_log.append((t, victim.id, d.by.id, d.cause))
+                    if t >= self.measure_from_s:
+                        self.preemptions[d.cause] += 1
+                    self._stop(t, victim, None)
             elif isinstance(d, Reject):
                 d.job.pending_reason = d.reason.message
                 d.job.transition(JobState.REJECTED, t)
