@@ -60,6 +60,7 @@ def test_replay_prints_the_scorecard_and_writes_outputs(
     assert s["trace"]["fleet"] == "trace" and not s["trace"]["mapped_onto_scenario"]
     assert s["bounds"]["utilization"]["upper"] >= s["bounds"]["utilization"]["realised"]
     assert pq.read_table(tmp_path / "jobs.parquet").num_rows == 3000
+    assert (tmp_path / "report.html").is_file()
 
 
 def test_replay_of_a_broken_file_exits_2_naming_file_and_line(

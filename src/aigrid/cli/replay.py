@@ -10,18 +10,19 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from aigrid.errors import UsageError
+from aigrid.cli.twin import LangOpt, _policy, _progress
+from aigrid.report.html import write_report
+from aigrid.report.i18n import Lang, t
 from aigrid.report.output import write_outputs
 from aigrid.report.scorecard import render
 from aigrid.report.summary import summarize
-from aigrid.scheduler import Policy
 from aigrid.traces import (
     DEFAULT_JITTER_S,
     FLEET_TRACE,
     Trace,
     TraceFormat,
     load_trace,
-    replay,
+    plan_replay,
 )
 
 _FORMATS = ", ".join(f.value for f in TraceFormat)
@@ -40,7 +41,12 @@ def replay_cmd(
         ),
     ] = FLEET_TRACE,
     policy: Annotated[
-        str, typer.Option("--policy", help="Scheduling policy: fifo (baseline) or fair.")
+        str,
+        typer.Option(
+            "--policy",
+            help="Scheduling policy, as for `aigrid twin run`: fifo (the baseline) or fair, "
+            "with options such as +powercap.",
+        ),
     ] = "fair",
     scale: Annotated[
         int,
@@ -74,35 +80,35 @@ def replay_cmd(
     ] = None,
     out: Annotated[
         Path,
-        typer.Option("--out", help="Directory for summary.json, jobs.parquet, timeseries.parquet."),
+        typer.Option(
+            "--out",
+            help="Directory for summary.json, jobs.parquet, timeseries.parquet and report.html.",
+        ),
     ] = Path("out"),
+    lang: LangOpt = Lang.EN,
 ) -> None:
-    """Replay TRACE in the twin and print its scorecard; write the outputs to --out."""
-    try:
-        parsed_policy = Policy.parse(policy)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    """Replay TRACE in the twin, print its scorecard and bounds; write the outputs to --out.
+
+    The jobs run on the trace's own fleet, or are mapped onto a scenario's programs (see
+    `aigrid.traces`); the summary gains `trace` (rows, exclusions, skipped rows, fleet, scale).
+    """
+    parsed_policy = _policy(policy)
     console = Console()
     started = time.perf_counter()
     loaded = load_trace(trace, fmt, skip_bad_rows=skip_bad_rows, limit=limit)
     read_s = time.perf_counter() - started
     console.print(_rows_line(loaded, read_s))
-    result = replay(
-        loaded,
-        policy=parsed_policy,
-        fleet=fleet,
-        scale=scale,
-        seed=seed,
-        days=days,
-        warmup_days=warmup_days,
-        jitter_s=jitter,
-    )
+    plan = plan_replay(loaded, fleet=fleet, scale=scale, seed=seed, jitter_s=jitter)
+    label = f"{trace.name} · {plan.scenario.name} · {parsed_policy.label}"
+    with _progress(console, label, plan.horizon_days(days, warmup_days)) as progress:
+        result = plan.run(parsed_policy, days=days, warmup_days=warmup_days, on_progress=progress)
     summary = summarize(result.run)
     summary["trace"] = {**result.describe(), "read_seconds": round(read_s, 3)}
-    console.print(render([summary]))
+    console.print(render([summary], lang))
     console.print(_bounds_line(summary))
     paths = write_outputs(out, result.run, summary)
-    console.print("wrote " + ", ".join(str(p) for p in paths), style="dim")
+    paths.append(write_report(out, lang))
+    console.print(t(lang, "cli.wrote", paths=", ".join(str(p) for p in paths)), style="dim")
 
 
 def _rows_line(trace: Trace, read_s: float) -> Text:

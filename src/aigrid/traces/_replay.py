@@ -215,6 +215,74 @@ class Replay:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ReplayPlan:
+    """A trace laid on a fleet, ready to run (as many times as wanted): the scenario, already
+    scaled, and the jobs, already scaled and mapped."""
+
+    trace: Trace
+    scenario: Scenario
+    jobs: tuple[Job, ...]
+    fleet: str
+    mapped: bool
+    scale: int
+    seed: int
+    jitter_s: float
+
+    def horizon_days(self, days: float | None = None, warmup_days: float = 0.0) -> float:
+        """Days simulated in all: `days` after the warm-up, or to the last submission plus the
+        tail."""
+        total = days + warmup_days if days is not None else horizon_days(self.jobs)
+        if total <= warmup_days:
+            raise UsageError(
+                f"the trace spans {total:g} days, no more than the warm-up of {warmup_days:g}"
+            )
+        return total
+
+    def run(
+        self,
+        policy: Policy,
+        *,
+        days: float | None = None,
+        warmup_days: float = 0.0,
+        on_progress: ProgressFn | None = None,
+    ) -> Replay:
+        """Run the plan in the twin under `policy`, on fresh copies of its jobs."""
+        total = self.horizon_days(days, warmup_days)
+        run = run_twin(
+            self.scenario,
+            days=total - warmup_days,
+            warmup_days=warmup_days,
+            seed=self.seed,
+            policy=policy,
+            jobs=[copy_job(j) for j in self.jobs],
+            on_progress=on_progress,
+        )
+        return Replay(self.trace, run, self.fleet, self.mapped, self.scale, self.jitter_s)
+
+
+def plan_replay(
+    trace: Trace,
+    *,
+    fleet: str | Scenario = FLEET_TRACE,
+    scale: int = 1,
+    seed: int = 0,
+    jitter_s: float = DEFAULT_JITTER_S,
+) -> ReplayPlan:
+    """Lay `trace` on a fleet (see the module docstring)."""
+    scenario, mapped = resolve_fleet(trace, fleet)
+    if not trace.jobs:
+        raise UsageError(f"{trace.source}: no job to replay ({trace.rows} rows read)")
+    jobs = scale_jobs(trace.jobs, scale, seed=seed, jitter_s=jitter_s)
+    if mapped:
+        jobs = map_jobs(jobs, scenario, seed=seed)
+    scenario = scale_scenario(scenario, scale)
+    name = scenario.name if mapped else FLEET_TRACE
+    if isinstance(fleet, str) and fleet.endswith(".csv"):
+        name = fleet
+    return ReplayPlan(trace, scenario, tuple(jobs), name, mapped, scale, seed, jitter_s)
+
+
 def replay(
     trace: Trace,
     *,
@@ -227,29 +295,7 @@ def replay(
     jitter_s: float = DEFAULT_JITTER_S,
     on_progress: ProgressFn | None = None,
 ) -> Replay:
-    """Replay `trace` in the twin under `policy` (see the module docstring)."""
-    scenario, mapped = resolve_fleet(trace, fleet)
-    if not trace.jobs:
-        raise UsageError(f"{trace.source}: no job to replay ({trace.rows} rows read)")
-    jobs = scale_jobs(trace.jobs, scale, seed=seed, jitter_s=jitter_s)
-    if mapped:
-        jobs = map_jobs(jobs, scenario, seed=seed)
-    scenario = scale_scenario(scenario, scale)
-    total = days + warmup_days if days is not None else horizon_days(jobs)
-    if total <= warmup_days:
-        raise UsageError(
-            f"the trace spans {total:g} days, no more than the warm-up of {warmup_days:g}"
-        )
-    run = run_twin(
-        scenario,
-        days=total - warmup_days,
-        warmup_days=warmup_days,
-        seed=seed,
-        policy=policy,
-        jobs=jobs,
-        on_progress=on_progress,
-    )
-    name = FLEET_TRACE if not mapped else scenario.name
-    if isinstance(fleet, str) and fleet.endswith(".csv"):
-        name = fleet
-    return Replay(trace, run, name, mapped, scale, jitter_s)
+    """Replay `trace` in the twin under `policy` (see the module docstring): `plan_replay`,
+    then `ReplayPlan.run`."""
+    plan = plan_replay(trace, fleet=fleet, scale=scale, seed=seed, jitter_s=jitter_s)
+    return plan.run(policy, days=days, warmup_days=warmup_days, on_progress=on_progress)
