@@ -64,6 +64,7 @@ def test_two_gangs_on_two_gpus() -> None:
         "ratio": 1.0,
         "offered_gpu_hours": 6.0,
         "available_gpu_hours": 8.0,
+        "lost_gpu_hours": 0.0,
     }
     assert b["mean_jct"] == {
         "jobs": 2,

@@ -15,9 +15,10 @@ those it asks for. The bound is the sum over jobs divided by the fleet's GPU-hou
 submission holds its GPUs no longer within the window. `realised` is the run's utilization,
 `summary.utilization.fleet` (every attempt of every job); `gap` = upper - realised and `ratio` =
 realised / upper. The bound counts the work the jobs ask for, once, at full speed: work redone
-after a node failure (`summary.reliability.lost_gpu_hours`) or slowed by power capping is not in
-it, so with those at play `realised` may pass `upper` by as much; without them (a trace's own
-fleet has neither), realised <= upper.
+after a node failure or slowed by power capping is not in it, so with those at play `realised`
+may pass `upper` by about as much (and the restarts after failures): `lost_gpu_hours` says how
+much that is (the run's GPU-hours lost to interruptions plus those lost to capping, warm-up
+included). Without them (a trace's own fleet has neither), realised <= upper.
 
 Mean job completion time (JCT) lower bound, over the jobs that were submitted in the window and
 ended (completed or timed out) by the horizon: JCT = end - submission; its lower bound is the
@@ -39,7 +40,7 @@ _ENDED = (JobState.COMPLETED, JobState.TIMED_OUT)
 
 
 def _r(x: float, nd: int = 4) -> float:
-    return float(round(float(x), nd))
+    return float(round(float(x), nd)) + 0.0  # + 0.0: no "-0.0"
 
 
 def bounds(run: TwinRun) -> dict[str, Any]:
@@ -81,6 +82,7 @@ def bounds(run: TwinRun) -> dict[str, Any]:
             "ratio": _r(realised / upper) if upper > 0 else 0.0,
             "offered_gpu_hours": _r(offered_h, 1),
             "available_gpu_hours": _r(available_h, 1),
+            "lost_gpu_hours": _r((world.lost_gpu_s + world.capped_lost_gpu_s) / 3600.0, 1),
         },
         "mean_jct": {
             "jobs": n,
