@@ -17,6 +17,7 @@ from aigrid.live.store import Store
 from aigrid.live.store.fleet import save_fleet
 from aigrid.live.store.models import DecisionRow, LedgerEntryRow
 from aigrid.model import TenantClass
+from aigrid.scenario import load_scenario
 from aigrid.scheduler import Policy
 
 
@@ -95,3 +96,41 @@ def test_a_grant_used_up_refuses_new_jobs(store: Store) -> None:
     with pytest.raises(ForbiddenError, match="used up its 1,000 KRW"):
         submit(ctx, admin, JobRequest("small", "p", 1, 3600, ["x"]))
     submit(ctx, admin, JobRequest("o", "p", 1, 3600, ["x"]))  # another org's grant is unlimited
+
+
+def _state_of(loop: SchedulingLoop) -> tuple[object, ...]:
+    st = loop.state
+    return (
+        [list(c.free) for c in st.capacity],
+        list(st.busy_gpus),
+        [round(mw, 9) for mw in st.site_mw],
+        {p: dict(u) for p, u in st.usage.items()},
+        {p: round(v, 6) for p, v in st.budget_available.items()},
+        sorted(loop.running),
+        sorted(loop.waiting),
+    )
+
+
+def test_a_rebuild_from_the_store_gives_the_state_the_loop_built(store: Store) -> None:
+    """On a fleet whose site cap binds (tiny's Daejeon), under power capping: what a restart
+    rebuilds is exactly what the running loop holds."""
+    with store.write() as s:
+        save_fleet(s, load_scenario("tiny").fleet, "mock")
+    ctx = ServiceContext(store, clock=lambda: 1000.0)
+    admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
+    create_org(ctx, admin, "o", "O", TenantClass.SME)
+    create_program(ctx, admin, "p", budget_krw=1e12, owners=["gov"])
+    create_grant(ctx, admin, "p", "o")
+    for i in range(60):
+        submit(ctx, admin, JobRequest("o", "p", (1, 2, 8, 16)[i % 4], 3600 * (1 + i % 3), ["x"]))
+    loop = SchedulingLoop(store, MockBackend(running), Policy.parse("fair+powercap"))
+    loop.cycle()
+    capped = [r for r in loop.running.values() if r.power_fraction < 1.0]
+    assert loop.running and loop.waiting
+    again = SchedulingLoop(store, MockBackend(running), Policy.parse("fair+powercap"))
+    again.rebuild()
+    assert _state_of(again) == _state_of(loop)
+    assert {i: r.power_fraction for i, r in again.running.items()} == {
+        i: r.power_fraction for i, r in loop.running.items()
+    }
+    assert capped, "the tiny fleet's cap should make the scheduler cap some jobs"

@@ -39,6 +39,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from aigrid.backends import Backend, BackendError, Launch, RunState, RunStatus
+from aigrid.energy import CAP_STEP, throughput
 from aigrid.ledger import ProgramAccounts, charge_krw
 from aigrid.live.service.admin import tenancy_version
 from aigrid.live.service.jobs import queue_key, to_model
@@ -48,12 +49,10 @@ from aigrid.live.store.models import (
     DecisionRow,
     JobRow,
     LedgerEntryRow,
-    OrgRow,
-    PriceFractionRow,
     ProgramRow,
-    QuotaRow,
 )
-from aigrid.model import Fleet, Job, JobState, Org, Placement, Program, Tenancy, TenantClass
+from aigrid.live.store.tenancy import load_tenancy
+from aigrid.model import Fleet, Job, JobState, Placement
 from aigrid.scheduler import (
     Admit,
     ClusterState,
@@ -89,6 +88,13 @@ class Running:
     devices: tuple[tuple[int, ...], ...]
     handle: str | None
     cancelling: bool = False
+    power_fraction: float = 1.0
+    """Power capping: the fraction of full board power the job's GPUs are held to."""
+
+    @property
+    def time_limit_s(self) -> float:
+        """The walltime, stretched for a power-capped job as the scheduler planned it."""
+        return self.job.walltime_s / throughput(self.power_fraction)
 
 
 @dataclass(slots=True)
@@ -208,7 +214,7 @@ class SchedulingLoop:
                 raise RuntimeError("the store has no fleet; start the server with --fleet")
             self.fleet: Fleet = fleet
             self._version = tenancy_version(s)
-            tenancy, budgets = _load_tenancy(s)
+            tenancy, budgets = load_tenancy(s)
             running_rows = s.scalars(
                 select(JobRow).where(JobRow.state == JobState.RUNNING.value).order_by(JobRow.id)
             ).all()
@@ -256,8 +262,14 @@ class SchedulingLoop:
         )
         job.transition(JobState.RUNNING, row.start_s)
         job.placement = placement
+        power_fraction = float(row.placement.get("power_fraction", 1.0))
+        # As `commit` took it when the job was admitted.
         self.state.allocate(
-            job.program, placement, job_id=job.id, until=row.start_s + job.walltime_s
+            job.program,
+            placement,
+            job_id=job.id,
+            until=row.start_s + job.walltime_s / throughput(power_fraction),
+            cap_tenths=round((1.0 - power_fraction) / CAP_STEP),
         )
         devices = tuple(tuple(d) for d in row.placement.get("devices", []))
         for node, used in zip(placement.nodes, devices, strict=False):
@@ -273,6 +285,7 @@ class SchedulingLoop:
             devices,
             row.backend_handle,
             cancelling=False,
+            power_fraction=power_fraction,
         )
 
     def _tenancy_changed(self) -> bool:
@@ -377,7 +390,7 @@ class SchedulingLoop:
         job = run.job
         start = status.started_s if status.started_s is not None else job.start_s or now
         end = status.ended_s if status.ended_s is not None else now
-        runtime = min(max(0.0, end - start), job.walltime_s)
+        runtime = min(max(0.0, end - start), run.time_limit_s)
         return Ending(run, _ENDED[status.state], status.exit_code, runtime, status.detail or None)
 
     def _end(self, now: float, endings: Sequence[Ending]) -> None:
@@ -466,6 +479,7 @@ class SchedulingLoop:
                 d.price_krw_per_gpu_h,
                 devices[job.id],
                 None,
+                power_fraction=d.power_fraction,
             )
         for r in rejects:
             r.job.pending_reason = r.reason.message
@@ -514,6 +528,7 @@ class SchedulingLoop:
                     "nodes": list(d.placement.nodes),
                     "gpus_per_node": list(d.placement.gpus_per_node),
                     "devices": [list(x) for x in devices[job.id]],
+                    "power_fraction": d.power_fraction,
                 }
                 decision_rows.append(
                     {
@@ -609,10 +624,12 @@ class SchedulingLoop:
             job = run.job
             assert job.placement is not None
             command, env, workdir = specs[job.id]
+            if run.power_fraction < 1.0:
+                env = {**env, "AIGRID_POWER_FRACTION": f"{run.power_fraction:g}"}
             launch = Launch(
                 key=str(job.id),
                 command=tuple(command),
-                walltime_s=job.walltime_s,
+                walltime_s=run.time_limit_s,
                 env=dict(env),
                 nodes=tuple(self._node_names[job.placement.pool][n] for n in job.placement.nodes),
                 devices=run.devices,
@@ -656,37 +673,6 @@ class SchedulingLoop:
                     .values(pending_reason=message)
                     .execution_options(synchronize_session=False)
                 )
-
-
-def _load_tenancy(s: Session) -> tuple[Tenancy, dict[str, float]]:
-    """The programs and orgs as the scheduler sees them, and what each program may still hold
-    (its budget less what it has spent; holds are added back by the running jobs)."""
-    quotas: dict[str, dict[str, int]] = {}
-    for q in s.scalars(select(QuotaRow)):
-        quotas.setdefault(q.program, {})[q.gpu_model] = q.gpus
-    fractions: dict[str, dict[TenantClass, float]] = {}
-    for f in s.scalars(select(PriceFractionRow)):
-        fractions.setdefault(f.program, {})[TenantClass(f.tenant_class)] = f.fraction
-    programs: dict[str, Program] = {}
-    budgets: dict[str, float] = {}
-    for p in s.scalars(select(ProgramRow).order_by(ProgramRow.id)):
-        budget = math.inf if p.budget_krw is None else float(p.budget_krw)
-        programs[p.id] = Program(
-            id=p.id,
-            name=p.name,
-            budget_krw=budget,
-            quota=quotas.get(p.id, {}),
-            owners=tuple(p.owners),
-            cohort=p.cohort,
-            price_fraction=fractions.get(p.id, {}),
-            borrowing=p.borrowing,
-        )
-        budgets[p.id] = budget - p.spent_krw
-    orgs = {
-        o.id: Org(o.id, o.name, TenantClass(o.tenant_class))
-        for o in s.scalars(select(OrgRow).order_by(OrgRow.id))
-    }
-    return Tenancy(programs, orgs), budgets
 
 
 def _insert(s: Session, table: type[DecisionRow] | type[LedgerEntryRow]) -> Any:

@@ -55,6 +55,9 @@ def prepare(
     opts: ServeOptions, backend: Backend | None = None
 ) -> tuple[Store, SchedulingLoop, ServiceContext]:
     """Open and migrate the store, write the fleet, rebuild the loop; nothing runs yet."""
+    if opts.policy.defer_batch:
+        # Deferral needs each site's tariff clock, which the live store does not hold yet.
+        raise UsageError("the live service does not run the 'defer' option yet")
     store = Store.open(opts.db)
     upgrade(store.engine)
     if backend is None:

@@ -1,0 +1,129 @@
+"""The live commands in process, as a user runs them: against a server over HTTP, with
+AIGRID_URL and AIGRID_TOKEN (or the config file); errors exit with their codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aigrid.backends import MockBackend
+from aigrid.cli.live import parse_duration
+from aigrid.errors import UsageError
+from aigrid.live.loop import SchedulingLoop
+from aigrid.live.service.jobs import JobRequest, submit
+from aigrid.live.store import Store
+from aigrid.scheduler import Policy
+from tests.cli import run_aigrid
+from tests.live.server import LiveServer, wait_for
+from tests.live.test_loop import setup
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    workdir = tmp_path_factory.mktemp("cli")
+    s = LiveServer(f"sqlite:///{workdir / 'aigrid.db'}", workdir, gpus=2).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def cli(
+    server: LiveServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Iterator[object]:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("AIGRID_URL", raising=False)
+    monkeypatch.delenv("AIGRID_TOKEN", raising=False)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        r = run_aigrid(capsys, monkeypatch, *args)
+        return r.exit_code, r.out, r.err
+
+    yield run
+
+
+def test_from_bootstrap_to_a_finished_job(
+    server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert callable(cli)
+    code, token, _ = cli("admin", "token", "--db", server.db, "--role", "admin")
+    assert code == 0
+    # The config file, as a user would write it.
+    (tmp_path / "aigrid").mkdir()
+    (tmp_path / "aigrid" / "config.toml").write_text(
+        f'url = "{server.url}"\ntoken = "{token.strip()}"\n'
+    )
+    assert cli("admin", "org", "create", "kaist", "--class", "university")[0] == 0
+    assert cli("admin", "program", "create", "research", "--budget", "1e6")[0] == 0
+    assert cli("admin", "grant", "--program", "research", "--org", "kaist")[0] == 0
+    code, out, err = cli(
+        "submit", "--org", "kaist", "--program", "research", "--gpus", "1", "--walltime", "1m",
+        "--", "sh", "-c", "echo hi from $CUDA_VISIBLE_DEVICES",
+    )  # fmt: skip
+    assert code == 0, err
+    job_id = int(out)  # the id alone
+    wait_for(
+        lambda: json.loads(cli("job", "show", str(job_id), "--json")[1])["state"] == "completed"
+    )
+    code, out, _ = cli("job", "logs", str(job_id))
+    assert out.startswith("hi from ")
+    code, out, _ = cli("jobs", "--json")
+    assert [j["id"] for j in json.loads(out)] == [job_id]
+    assert "completed" in cli("jobs")[1]
+    assert "research" in cli("usage")[1]
+    code, _, err = cli("job", "cancel", str(job_id))
+    assert code == 6 and "already ended" in err
+    # A member token, made through the API, sees its own org only.
+    code, member, _ = cli("admin", "token", "--role", "member", "--org", "kaist")
+    monkeypatch.setenv("AIGRID_TOKEN", member.strip())
+    assert cli("job", "show", str(job_id))[0] == 0
+    code, _, err = cli("admin", "org", "create", "x", "--class", "sme")
+    assert code == 5, err
+    assert cli("job", "show", "999999")[0] == 4
+
+
+def test_no_server_and_bad_tokens_exit_with_their_codes(
+    server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert callable(cli)
+    monkeypatch.setenv("AIGRID_URL", server.url)
+    monkeypatch.setenv("AIGRID_TOKEN", "aig_nope_nope")
+    code, _, err = cli("jobs")
+    assert code == 3 and "unknown token" in err
+    monkeypatch.setenv("AIGRID_URL", "http://127.0.0.1:9")
+    code, _, err = cli("jobs")
+    assert code == 7 and "cannot reach" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("10m", 600), ("2h", 7200), ("1d", 86400), ("1h30m", 5400), ("45", 45)],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "10x", "m", "1h 30m", "-5m"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_duration(text)
+
+
+def test_replay_live_history_in_the_twin(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx, admin = setup(store)
+    for gpus in (1, 2, 4, 4):
+        submit(ctx, admin, JobRequest("o", "p", gpus, 600, ["x"]))
+    loop = SchedulingLoop(store, MockBackend(), Policy(), clock=lambda: 1001.0)
+    for _ in range(4):
+        loop.cycle()
+    url = str(store.engine.url.render_as_string(hide_password=False))
+    r = run_aigrid(capsys, monkeypatch, "twin", "replay-live", "--from-db", url, "--policy", "fifo")
+    assert r.exit_code == 0, r.err
+    assert "4 live jobs replayed" in r.out
