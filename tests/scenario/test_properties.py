@@ -86,7 +86,7 @@ def mutants(draw: st.DrawFn) -> dict[str, Any]:
                 parent[draw(st.text(max_size=6))] = draw(values)
             elif isinstance(parent, list):
                 parent.insert(int(last), draw(values))
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError, ValueError):
             continue  # an earlier edit removed or reshaped this place
     return doc
 
