@@ -25,7 +25,7 @@ from tests.live.conftest import fresh_pg_database
 from tests.live.server import LiveServer, admin_token, wait_for
 from tests.live.test_api import assert_ledger_consistent
 
-ROUNDS = 5
+ROUNDS = 4
 PER_ROUND = 12
 SEED = 20261123
 

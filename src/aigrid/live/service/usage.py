@@ -101,3 +101,9 @@ def org_used(s: Session, org: str, program: str) -> tuple[int, float]:
     by_kind = {kind: (int(k or 0), float(g or 0.0)) for kind, k, g in rows}
     hold, release, spend = (by_kind.get(k, (0, 0.0)) for k in ("hold", "release", "spend"))
     return hold[0] - release[0] + spend[0], spend[1] / 3600.0
+
+
+def ping(ctx: ServiceContext) -> None:
+    """Raise if the store does not answer."""
+    with ctx.store.read() as s:
+        s.execute(select(1))
