@@ -14,6 +14,7 @@ from aigrid.scheduler.fragmentation import GpuNodes, Pod, Workload, make_strateg
 from aigrid.twin.fragmentation import (
     Cluster,
     PodList,
+    allocation_figure,
     arrival_order,
     bands,
     load_cluster,
@@ -219,3 +220,23 @@ def test_openb_files_not_found(tmp_path: Path) -> None:
     (tmp_path / "pods.csv").write_text("name,cpu_milli,memory_mib,num_gpu,gpu_milli\n")
     with pytest.raises(UsageError, match="no pod asks for a GPU"):
         load_pod_list(tmp_path / "pods.csv")
+
+
+def test_the_figure_draws_a_mean_and_a_band_per_policy_in_both_panels() -> None:
+    cluster, pod_list = _tiny()
+    results = run_experiment(cluster, pod_list, policies=("pack", "spread"), seeds=(1, 2, 3))
+    fig = allocation_figure(results, "tiny")
+    lines = [t for t in fig.data if t.mode in ("lines", "lines+markers") and t.name]
+    assert sorted({t.name for t in lines}) == ["every pod placed", "pack", "spread"]
+    assert [t.name for t in fig.data if t.showlegend is not False] == [
+        "pack",
+        "spread",
+        "every pod placed",
+    ]
+    pack = bands(results, "pack")
+    whole = next(t for t in lines if t.name == "pack" and t.xaxis == "x")
+    assert list(whole.y) == [pack[s].mean for s in range(0, 131, 5)]
+    zoom = next(t for t in lines if t.name == "pack" and t.xaxis == "x2")
+    assert list(zoom.x) == list(range(80, 131, 5))
+    low = min(b.low for p in ("pack", "spread") for s, b in bands(results, p).items() if s >= 80)
+    assert fig.layout.yaxis2.range == (max(0.0, low - 2), 101)

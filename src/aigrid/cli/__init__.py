@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from aigrid.cli.fragmentation import fragmentation_cmd
 from aigrid.cli.live import register as register_live
 from aigrid.cli.replay import replay_cmd
 from aigrid.cli.replay_live import replay_live_cmd
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(scenario_app, name="scenario")
 twin_app.command("replay")(replay_cmd)
+twin_app.command("fragmentation")(fragmentation_cmd)
 twin_app.command("replay-live")(replay_live_cmd)
 app.add_typer(twin_app, name="twin")
 register_live(app)
