@@ -134,3 +134,59 @@ def test_a_rebuild_from_the_store_gives_the_state_the_loop_built(store: Store) -
         i: r.power_fraction for i, r in loop.running.items()
     }
     assert capped, "the tiny fleet's cap should make the scheduler cap some jobs"
+
+
+def test_reclaim_preempts_a_borrower_which_waits_and_starts_again(store: Store) -> None:
+    """Program `lend` lent its quota to `borrow` (same cohort); when `lend` needs it back, the
+    borrower's job is preempted (recorded first), stopped, charged for its run, and goes back
+    in line; it starts again, as a new run on the backend, once there is room."""
+    with store.write() as s:
+        save_fleet(s, local_fleet(4), "mock")
+    now = [1000.0]
+    ctx = ServiceContext(store, clock=lambda: now[0])
+    admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
+    for name in ("lend", "borrow"):
+        create_org(ctx, admin, name, name, TenantClass.RESEARCH)
+        create_program(ctx, admin, name, budget_krw=1e9, quota={"gpu": 2}, cohort="c")
+        create_grant(ctx, admin, name, name)
+    big = submit(ctx, admin, JobRequest("borrow", "borrow", 4, 86400, ["x"], preemptible=True)).id
+
+    def handler(call: MockCall) -> RunStatus:
+        if call.cancelled:
+            return RunStatus(RunState.CANCELLED, started_s=1000.0, ended_s=now[0])
+        return RunStatus(RunState.RUNNING, started_s=1000.0)
+
+    backend = MockBackend(handler)
+    policy = Policy.parse("fair+reclaim")
+    SchedulingLoop(store, backend, policy, clock=lambda: now[0]).cycle()
+    assert get_job(ctx, admin, big).state == "running"
+    now[0] = 1000.0 + 3 * 3600  # past the 2 h a job runs before it may be preempted
+    small = submit(ctx, admin, JobRequest("lend", "lend", 2, 3600, ["x"])).id
+    loop = SchedulingLoop(store, backend, policy, clock=lambda: now[0])
+    loop.cycle()  # decides: preempt `big`; `small` waits
+    with store.read() as s:
+        kinds = {(d.job_id, d.kind): d.reason for d in s.scalars(select(DecisionRow))}
+    assert f"preempted (reclaim) to make room for job {small}" in (kinds[(big, "preempt")] or "")
+    assert backend.calls[str(big)].cancelled
+    # A restart now still knows the preemption is under way, and does not decide meanwhile.
+    loop = SchedulingLoop(store, backend, policy, clock=lambda: now[0])
+    loop.cycle()  # `big` stopped: back in line; `small` starts
+    row = get_job(ctx, admin, big)
+    assert row.state == "pending"
+    assert "quota" in (row.pending_reason or "")  # why it waits now
+    assert get_job(ctx, admin, small).state == "running"
+    with store.read() as s:
+        entries = {
+            (e.interval, e.kind): e.krw
+            for e in s.scalars(select(LedgerEntryRow).where(LedgerEntryRow.job_id == big))
+        }
+    assert set(entries) == {(1, "hold"), (1, "release"), (1, "spend")}
+    assert entries[(1, "spend")] == 4 * 3 * 1000  # 4 GPUs for 3 h at 1000 KRW
+    assert loop.figures()["preempted_total"] == 0  # this loop preempted nobody itself
+    # Once `small` ends, `big` starts again, as a new run on the backend.
+    backend.calls[str(small)].cancelled = True
+    loop.cycle()
+    loop.cycle()
+    assert get_job(ctx, admin, big).state == "running"
+    assert get_job(ctx, admin, big).attempt == 2
+    assert f"{big}.2" in backend.calls

@@ -146,6 +146,12 @@ def submit(
     sovereign: Annotated[
         bool, typer.Option("--sovereign", help="Data that must stay in a sovereign zone.")
     ] = False,
+    preemptible: Annotated[
+        bool,
+        typer.Option(
+            "--preemptible", help="May be stopped and started again to give lent quota back."
+        ),
+    ] = False,
 ) -> None:
     """Submit a job; prints its id alone."""
     body = {
@@ -159,6 +165,7 @@ def submit(
         "name": name,
         "job_class": job_class.value,
         "sovereign": sovereign,
+        "preemptible": preemptible,
         "workdir": os.getcwd(),
     }
     with _client() as c:

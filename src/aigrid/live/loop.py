@@ -57,6 +57,7 @@ from aigrid.scheduler import (
     Admit,
     ClusterState,
     Policy,
+    Preempt,
     QueueKey,
     QueueSet,
     Reject,
@@ -88,6 +89,8 @@ class Running:
     devices: tuple[tuple[int, ...], ...]
     handle: str | None
     cancelling: bool = False
+    preempted_by: str | None = None
+    """Why the scheduler preempted the job (set until it has stopped and is back in line)."""
     power_fraction: float = 1.0
     """Power capping: the fraction of full board power the job's GPUs are held to."""
 
@@ -106,6 +109,7 @@ class LoopStats:
     rejected: int = 0
     ended: dict[str, int] = field(default_factory=dict)
     dispatched: int = 0
+    preempted: int = 0
     duplicates: int = 0
     rebuilds: int = 0
     errors: int = 0
@@ -115,6 +119,8 @@ class LoopStats:
 
 @dataclass(frozen=True, slots=True)
 class Ending:
+    """A run that ended: in a final `state`, or (PENDING) stopped to go back in line."""
+
     run: Running
     state: JobState
     exit_code: int | None
@@ -179,10 +185,16 @@ class SchedulingLoop:
             self._intake(now)
             self._cancel(now)
             self._reconcile(now)
-            self._schedule(now)
+            if not self._preempting():
+                # While preempted jobs are still stopping, their GPUs are not free yet: the
+                # next decisions wait until they are (the twin stops them at once).
+                self._schedule(now)
             self._dispatch(now)
             self._record_reasons()
             self.stats.last_cycle_s = time.perf_counter() - t0
+
+    def _preempting(self) -> bool:
+        return any(r.preempted_by is not None for r in self.running.values())
 
     def figures(self) -> dict[str, int]:
         """What /healthz and /metrics show of the loop (`*_total` are counters)."""
@@ -194,6 +206,7 @@ class SchedulingLoop:
             "admitted_total": st.admitted,
             "rejected_total": st.rejected,
             "dispatched_total": st.dispatched,
+            "preempted_total": st.preempted,
             "duplicate_dispatches_total": st.duplicates,
             "rebuilds_total": st.rebuilds,
             "errors_total": st.errors,
@@ -218,6 +231,18 @@ class SchedulingLoop:
             running_rows = s.scalars(
                 select(JobRow).where(JobRow.state == JobState.RUNNING.value).order_by(JobRow.id)
             ).all()
+            preempted = {
+                (job_id, attempt): reason
+                for job_id, attempt, reason in s.execute(
+                    select(DecisionRow.job_id, DecisionRow.attempt, DecisionRow.reason)
+                    .join(JobRow, JobRow.id == DecisionRow.job_id)
+                    .where(
+                        DecisionRow.kind == "preempt",
+                        JobRow.state == JobState.RUNNING.value,
+                        DecisionRow.attempt == JobRow.attempt,
+                    )
+                )
+            }
             pending_rows = s.scalars(
                 select(JobRow)
                 .where(JobRow.state == JobState.PENDING.value)
@@ -233,6 +258,15 @@ class SchedulingLoop:
         self._node_names = [[f"{p.id}-{n:05d}" for n in range(p.nodes)] for p in fleet.pools]
         for row in running_rows:
             self._restore_running(row)
+        for (job_id, _attempt), reason in preempted.items():
+            # Preempted before the restart and not yet seen stopped: stop it (again).
+            run = self.running[job_id]
+            run.preempted_by = reason or "preempted"
+            if run.handle is not None:
+                try:
+                    self.backend.cancel(run.handle)
+                except BackendError as exc:
+                    log.warning("job %d: preemption failed: %s", job_id, exc)
         for pid in tenancy.programs:
             self.state.budget_available[pid] = self.accounts.available_krw(pid)
         moved: list[dict[str, Any]] = []
@@ -270,6 +304,8 @@ class SchedulingLoop:
             job_id=job.id,
             until=row.start_s + job.walltime_s / throughput(power_fraction),
             cap_tenths=round((1.0 - power_fraction) / CAP_STEP),
+            start=row.start_s,
+            preemptible=job.preemptible,
         )
         devices = tuple(tuple(d) for d in row.placement.get("devices", []))
         for node, used in zip(placement.nodes, devices, strict=False):
@@ -377,10 +413,12 @@ class SchedulingLoop:
                 ended.append(Ending(run, JobState.FAILED, None, 0.0, str(exc)))
                 continue
             if status.state is RunState.LOST:
-                if not run.cancelling:
-                    run.handle = None  # never started: dispatch it again
-                else:
+                if run.cancelling:
                     ended.append(Ending(run, JobState.CANCELLED, None, 0.0, None))
+                elif run.preempted_by is not None:
+                    ended.append(Ending(run, JobState.PENDING, None, 0.0, run.preempted_by))
+                else:
+                    run.handle = None  # never started: dispatch it again
             elif status.state.ended:
                 ended.append(self._ending(run, status, now))
         if ended:
@@ -391,6 +429,8 @@ class SchedulingLoop:
         start = status.started_s if status.started_s is not None else job.start_s or now
         end = status.ended_s if status.ended_s is not None else now
         runtime = min(max(0.0, end - start), run.time_limit_s)
+        if status.state is RunState.CANCELLED and run.preempted_by and not run.cancelling:
+            return Ending(run, JobState.PENDING, None, runtime, run.preempted_by)
         return Ending(run, _ENDED[status.state], status.exit_code, runtime, status.detail or None)
 
     def _end(self, now: float, endings: Sequence[Ending]) -> None:
@@ -403,16 +443,27 @@ class SchedulingLoop:
                 gpus = job.placement.gpus
                 spend = round(charge_krw(e.run.price_krw_per_gpu_h, gpus, e.runtime_s))
                 spends[job.id] = spend
-                s.execute(
-                    update(JobRow)
-                    .where(JobRow.id == job.id)
-                    .values(
-                        state=e.state.value,
-                        end_s=now,
-                        exit_code=e.exit_code,
-                        pending_reason=e.detail,
-                    )
-                )
+                if e.state is JobState.PENDING:
+                    values: dict[str, Any] = {
+                        "state": JobState.PENDING.value,
+                        "enqueued_s": now,
+                        "start_s": None,
+                        "pool": None,
+                        "placement": None,
+                        "price_krw_per_gpu_h": None,
+                        "hold_krw": None,
+                        "backend_handle": None,
+                        "dispatched_s": None,
+                        "pending_reason": e.detail,
+                    }
+                else:
+                    values = {
+                        "state": e.state.value,
+                        "end_s": now,
+                        "exit_code": e.exit_code,
+                        "pending_reason": e.detail,
+                    }
+                s.execute(update(JobRow).where(JobRow.id == job.id).values(**values))
                 released = _append_entry(s, job, e.run.attempt, "release", e.run.hold_krw, 0.0, now)
                 spent = _append_entry(
                     s, job, e.run.attempt, "spend", spend, gpus * e.runtime_s, now
@@ -433,13 +484,19 @@ class SchedulingLoop:
             placement = job.placement
             assert placement is not None
             job.transition(e.state, now)
+            if e.state is JobState.PENDING:  # preempted: back in line, to start afresh
+                job.pending_reason = e.detail
+                self.queues.push(job)
+                self.waiting[job.id] = job
+                self.attempts[job.id] = e.run.attempt
             self.state.release(job.program, placement, job_id=job.id)
             for node, used in zip(placement.nodes, e.run.devices, strict=False):
                 self.devices_used[(placement.pool, node)].difference_update(used)
             self.accounts.settle(job.id, spends[job.id], now)
             self.state.budget_available[job.program] = self.accounts.available_krw(job.program)
             del self.running[job.id]
-            self.stats.ended[e.state.value] = self.stats.ended.get(e.state.value, 0) + 1
+            if e.state is not JobState.PENDING:
+                self.stats.ended[e.state.value] = self.stats.ended.get(e.state.value, 0) + 1
             wake_after_release(self.queues, self.state, job.program, placement.pool)
 
     # -- 4. schedule -----------------------------------------------------------------------------
@@ -453,16 +510,25 @@ class SchedulingLoop:
         self.stats.last_decide_s = time.perf_counter() - t0
         admits = [d for d in decisions if isinstance(d, Admit)]
         rejects = [d for d in decisions if isinstance(d, Reject)]
+        preempts = [
+            d
+            for d in decisions
+            if isinstance(d, Preempt)
+            and d.job_id in self.running
+            and not self.running[d.job_id].cancelling
+            and self.running[d.job_id].preempted_by is None
+        ]
         devices = {d.job.id: self._take_devices(d.placement) for d in admits}
         try:
-            if admits or rejects:
-                self._record(now, admits, rejects, devices)
+            if admits or rejects or preempts:
+                self._record(now, admits, rejects, preempts, devices)
         except BaseException:
             for d in admits:
                 self._give_devices(d.placement, devices[d.job.id])
             raise
         if commit(snapshot, decisions):
             self.wake()  # a changed reservation woke queues: they are owed a pass
+        self._preempt(now, preempts)
         for d in admits:
             job = d.job
             job.transition(JobState.RUNNING, now)
@@ -509,6 +575,7 @@ class SchedulingLoop:
         now: float,
         admits: Sequence[Admit],
         rejects: Sequence[Reject],
+        preempts: Sequence[Preempt],
         devices: dict[int, tuple[tuple[int, ...], ...]],
     ) -> None:
         """Every admit and reject of a cycle, with the job rows and holds they imply, in one
@@ -591,6 +658,23 @@ class SchedulingLoop:
                         "pending_reason": r.reason.message,
                     }
                 )
+            for p in preempts:
+                decision_rows.append(
+                    {
+                        "job_id": p.job_id,
+                        "attempt": self.running[p.job_id].attempt,
+                        "kind": "preempt",
+                        "at_s": now,
+                        "cycle": cycle,
+                        "pool": None,
+                        "placement": None,
+                        "price_krw_per_gpu_h": None,
+                        "hold_krw": None,
+                        "borrowed": None,
+                        "reason_code": p.cause,
+                        "reason": _preempt_reason(p.cause, p.by.id),
+                    }
+                )
             s.execute(_insert(s, DecisionRow), decision_rows)
             if job_updates:
                 s.execute(update(JobRow), job_updates)
@@ -602,6 +686,23 @@ class SchedulingLoop:
                     .where(ProgramRow.id == program)
                     .values(held_krw=ProgramRow.held_krw + krw)
                 )
+
+    def _preempt(self, now: float, preempts: Sequence[Preempt]) -> None:
+        """Stop preempted jobs; they go back in line once their backend says they stopped."""
+        not_started: list[Ending] = []
+        for p in preempts:
+            run = self.running[p.job_id]
+            run.preempted_by = _preempt_reason(p.cause, p.by.id)
+            self.stats.preempted += 1
+            if run.handle is None:
+                not_started.append(Ending(run, JobState.PENDING, None, 0.0, run.preempted_by))
+                continue
+            try:
+                self.backend.cancel(run.handle)
+            except BackendError as exc:
+                log.warning("job %d: preemption failed: %s", p.job_id, exc)
+        if not_started:
+            self._end(now, not_started)
 
     # -- 5. dispatch -----------------------------------------------------------------------------
 
@@ -627,7 +728,7 @@ class SchedulingLoop:
             if run.power_fraction < 1.0:
                 env = {**env, "AIGRID_POWER_FRACTION": f"{run.power_fraction:g}"}
             launch = Launch(
-                key=str(job.id),
+                key=backend_key(job.id, run.attempt),
                 command=tuple(command),
                 walltime_s=run.time_limit_s,
                 env=dict(env),
@@ -673,6 +774,15 @@ class SchedulingLoop:
                     .values(pending_reason=message)
                     .execution_options(synchronize_session=False)
                 )
+
+
+def backend_key(job_id: int, attempt: int) -> str:
+    """The key a job's run has on its backend: its id, and after a preemption its attempt."""
+    return str(job_id) if attempt <= 1 else f"{job_id}.{attempt}"
+
+
+def _preempt_reason(cause: str, by: int) -> str:
+    return f"preempted ({cause}) to make room for job {by}; waiting to start again"
 
 
 def _insert(s: Session, table: type[DecisionRow] | type[LedgerEntryRow]) -> Any:

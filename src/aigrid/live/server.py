@@ -68,8 +68,8 @@ def prepare(
     loop = SchedulingLoop(store, backend, opts.policy, interval_s=opts.interval_s)
     loop.rebuild()
 
-    def read_logs(job_id: int, max_bytes: int) -> str | None:
-        return backend.logs(str(job_id), max_bytes) if isinstance(backend, SupportsLogs) else None
+    def read_logs(handle: str, max_bytes: int) -> str | None:
+        return backend.logs(handle, max_bytes) if isinstance(backend, SupportsLogs) else None
 
     ctx = ServiceContext(
         store,

@@ -210,10 +210,10 @@ def cancel_job(ctx: ServiceContext, who: Principal, job_id: int) -> JobRow:
 
 def job_logs(ctx: ServiceContext, who: Principal, job_id: int, max_bytes: int) -> str:
     """The last `max_bytes` of the job's output (stdout and stderr)."""
-    get_job(ctx, who, job_id)
+    row = get_job(ctx, who, job_id)
     if not 1 <= max_bytes <= MAX_LOG_BYTES:
         raise InvalidRequestError(f"max_bytes must be between 1 and {MAX_LOG_BYTES}")
     if ctx.read_logs is None:
         raise ConflictError("this server's backend keeps no logs")
-    text = ctx.read_logs(job_id, max_bytes)
+    text = ctx.read_logs(row.backend_handle or str(job_id), max_bytes)
     return "" if text is None else text
