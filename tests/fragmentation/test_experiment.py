@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 
 from aigrid.errors import UsageError
+from aigrid.report.fragmentation import (
+    allocation_figure,
+)
 from aigrid.scheduler.fragmentation import GpuNodes, Pod, Workload, make_strategy
 from aigrid.twin.fragmentation import (
     Cluster,
     PodList,
-    allocation_figure,
     arrival_order,
     bands,
     load_cluster,

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from aigrid.errors import UsageError
+from aigrid.report.fragmentation import write_allocation_csv, write_allocation_html
 from aigrid.scheduler.fragmentation import STRATEGIES
 from aigrid.twin.fragmentation import (
     DEFAULT_STEP_PCT,
@@ -26,8 +27,6 @@ from aigrid.twin.fragmentation import (
     parse_seeds,
     policy_seconds,
     run_experiment,
-    write_allocation_csv,
-    write_allocation_html,
 )
 
 
