@@ -82,6 +82,11 @@ def prepare(
 
 
 def serve(opts: ServeOptions) -> None:
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     store, loop, ctx = prepare(opts)
     app = create_app(ctx)
     stop = threading.Event()
@@ -91,7 +96,7 @@ def serve(opts: ServeOptions) -> None:
         app, host=opts.host, port=opts.port, log_level="warning", access_log=False
     )
     server = uvicorn.Server(config)
-    log.warning("aigrid serving on http://%s:%d (store: %s)", opts.host, opts.port, store.dialect)
+    log.info("aigrid serving on http://%s:%d (store: %s)", opts.host, opts.port, store.dialect)
     try:
         server.run()
     finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -199,8 +199,3 @@ class Health(BaseModel):
     pending: int
     running: int
     cycles: int
-
-
-def as_dict(obj: Any, **extra: Any) -> dict[str, Any]:
-    """The public attributes of a row, for a schema's `model_validate`."""
-    return {k: v for k, v in vars(obj).items() if not k.startswith("_")} | extra
