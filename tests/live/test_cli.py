@@ -80,11 +80,19 @@ def test_from_bootstrap_to_a_finished_job(
     assert code == 6 and "already ended" in err
     # A member token, made through the API, sees its own org only.
     code, member, _ = cli("admin", "token", "--role", "member", "--org", "kaist")
+    member_id = member.split("_")[1]
+    assert member_id in cli("admin", "tokens")[1]
     monkeypatch.setenv("AIGRID_TOKEN", member.strip())
     assert cli("job", "show", str(job_id))[0] == 0
     code, _, err = cli("admin", "org", "create", "x", "--class", "sme")
     assert code == 5, err
     assert cli("job", "show", "999999")[0] == 4
+    # Revoked, it is refused.
+    monkeypatch.delenv("AIGRID_TOKEN")
+    assert cli("admin", "revoke", member_id)[0] == 0
+    monkeypatch.setenv("AIGRID_TOKEN", member.strip())
+    code, _, err = cli("jobs")
+    assert code == 3 and "revoked" in err
 
 
 def test_no_server_and_bad_tokens_exit_with_their_codes(

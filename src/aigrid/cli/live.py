@@ -354,6 +354,26 @@ def admin_token(
         print(c.post("/tokens", body)["token"])
 
 
+@admin_app.command("tokens")
+def admin_tokens() -> None:
+    """The tokens there are (their ids and roles; never their secrets)."""
+    with _client() as c:
+        for tok in c.get("/tokens"):
+            bound = tok["org"] or tok["program"] or "-"
+            state = "revoked" if tok["revoked_at"] else "active"
+            _out.print(f"{tok['id']}\t{tok['role']}\t{bound}\t{state}\t{tok['name']}")
+
+
+@admin_app.command("revoke")
+def admin_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id (see `aigrid admin tokens`).")],
+) -> None:
+    """Revoke a token: it is refused from now on."""
+    with _client() as c:
+        tok = c.post(f"/tokens/{token_id}/revoke")
+    _out.print(f"token {tok['id']} revoked")
+
+
 @org_app.command("create")
 def org_create(
     org_id: Annotated[str, typer.Argument(help="Short id, e.g. kaist.")],

@@ -96,7 +96,16 @@ def serve(opts: ServeOptions) -> None:
         app, host=opts.host, port=opts.port, log_level="warning", access_log=False
     )
     server = uvicorn.Server(config)
-    log.info("aigrid serving on http://%s:%d (store: %s)", opts.host, opts.port, store.dialect)
+
+    def announce() -> None:
+        while not server.started and not stop.wait(0.05):
+            pass
+        if server.started:
+            log.info(
+                "aigrid serving on http://%s:%d (store: %s)", opts.host, opts.port, store.dialect
+            )
+
+    threading.Thread(target=announce, name="aigrid-announce", daemon=True).start()
     try:
         server.run()
     finally:
