@@ -13,7 +13,6 @@ from aigrid.live.client import Client
 from aigrid.live.errors import ConflictError, InvalidRequestError, UnauthorizedError
 from aigrid.live.store import Store
 from aigrid.live.store.models import LedgerEntryRow, ProgramRow
-from tests.live.conftest import fresh_pg_database
 from tests.live.server import LiveServer, admin_token, wait_for
 
 OPERATIONS = [
@@ -33,7 +32,7 @@ def live(
     if request.param == "sqlite":
         db = f"sqlite:///{workdir / 'aigrid.db'}"
     else:
-        db = fresh_pg_database(request.getfixturevalue("postgres_server"))
+        db = request.getfixturevalue("postgres_server").new_database()
     token = admin_token(db)
     server = LiveServer(db, workdir, gpus=4).start()
     with server.client(token) as c:

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.live.conftest import fresh_pg_database
 from tests.live.server import LiveServer, admin_token
 
 _ids = itertools.count()
@@ -50,7 +49,7 @@ def world(
     if request.param == "sqlite":
         db = f"sqlite:///{workdir / 'aigrid.db'}"
     else:
-        db = fresh_pg_database(request.getfixturevalue("postgres_server"))
+        db = request.getfixturevalue("postgres_server").new_database()
     admin = admin_token(db)
     server = LiveServer(db, workdir, gpus=2).start()
     w = World(server, {"admin": admin}, {})

@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from aigrid.live.errors import LiveError
 from aigrid.live.store import Store
 from aigrid.live.store.models import DecisionRow, ProgramRow
-from tests.live.conftest import fresh_pg_database
 from tests.live.server import LiveServer, admin_token, wait_for
 from tests.live.test_api import assert_ledger_consistent
 
@@ -35,7 +34,7 @@ def crash_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'aigrid.db'}"
     else:
-        yield fresh_pg_database(request.getfixturevalue("postgres_server"))
+        yield request.getfixturevalue("postgres_server").new_database()
 
 
 def test_kill_9_loses_no_accepted_job_and_runs_none_twice(crash_db: str, tmp_path: Path) -> None:
