@@ -190,3 +190,30 @@ def test_reclaim_preempts_a_borrower_which_waits_and_starts_again(store: Store) 
     assert get_job(ctx, admin, big).state == "running"
     assert get_job(ctx, admin, big).attempt == 2
     assert f"{big}.2" in backend.calls
+
+
+def test_a_preempted_job_that_does_not_stop_holds_back_decisions_only_for_a_while(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store.write() as s:
+        save_fleet(s, local_fleet(8), "mock")
+    now = [1000.0]
+    ctx = ServiceContext(store, clock=lambda: now[0])
+    admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
+    for name, cohort in (("lend", "c"), ("borrow", "c"), ("other", None)):
+        create_org(ctx, admin, name, name, TenantClass.RESEARCH)
+        create_program(ctx, admin, name, budget_krw=1e9, quota={"gpu": 2}, cohort=cohort)
+        create_grant(ctx, admin, name, name)
+    submit(ctx, admin, JobRequest("borrow", "borrow", 4, 86400, ["x"], preemptible=True))
+    stubborn = MockBackend(lambda call: RunStatus(RunState.RUNNING, started_s=1000.0))
+    loop = SchedulingLoop(store, stubborn, Policy.parse("fair+reclaim"), clock=lambda: now[0])
+    loop.cycle()
+    now[0] += 3 * 3600
+    submit(ctx, admin, JobRequest("lend", "lend", 2, 3600, ["x"]))
+    loop.cycle()  # preempts the borrower, which will not stop
+    other = submit(ctx, admin, JobRequest("other", "other", 1, 3600, ["x"])).id
+    loop.cycle()
+    assert get_job(ctx, admin, other).state == "pending"  # held back while it stops
+    monkeypatch.setattr("aigrid.live.loop.PREEMPT_STOP_S", 0.0)
+    loop.cycle()
+    assert get_job(ctx, admin, other).state == "running"

@@ -76,6 +76,8 @@ _ENDED = {
     RunState.CANCELLED: JobState.CANCELLED,
 }
 _UNSET = "\0unset"
+PREEMPT_STOP_S = 120.0
+"""How long a preempted job may take to stop before the loop decides again without it."""
 
 
 @dataclass(slots=True)
@@ -91,6 +93,7 @@ class Running:
     cancelling: bool = False
     preempted_by: str | None = None
     """Why the scheduler preempted the job (set until it has stopped and is back in line)."""
+    preempted_at: float = 0.0
     power_fraction: float = 1.0
     """Power capping: the fraction of full board power the job's GPUs are held to."""
 
@@ -194,7 +197,13 @@ class SchedulingLoop:
             self.stats.last_cycle_s = time.perf_counter() - t0
 
     def _preempting(self) -> bool:
-        return any(r.preempted_by is not None for r in self.running.values())
+        """Whether a preempted job is still stopping (for at most `PREEMPT_STOP_S`: a job that
+        does not stop then no longer holds back every other decision; it keeps its GPUs)."""
+        now = time.monotonic()
+        return any(
+            r.preempted_by is not None and now - r.preempted_at < PREEMPT_STOP_S
+            for r in self.running.values()
+        )
 
     def figures(self) -> dict[str, int]:
         """What /healthz and /metrics show of the loop (`*_total` are counters)."""
@@ -262,6 +271,7 @@ class SchedulingLoop:
             # Preempted before the restart and not yet seen stopped: stop it (again).
             run = self.running[job_id]
             run.preempted_by = reason or "preempted"
+            run.preempted_at = time.monotonic()
             if run.handle is not None:
                 try:
                     self.backend.cancel(run.handle)
@@ -693,6 +703,7 @@ class SchedulingLoop:
         for p in preempts:
             run = self.running[p.job_id]
             run.preempted_by = _preempt_reason(p.cause, p.by.id)
+            run.preempted_at = time.monotonic()
             self.stats.preempted += 1
             if run.handle is None:
                 not_started.append(Ending(run, JobState.PENDING, None, 0.0, run.preempted_by))
