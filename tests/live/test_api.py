@@ -74,6 +74,7 @@ def test_health_metrics_and_openapi(live: tuple[LiveServer, str]) -> None:
     metrics = httpx.get(f"{server.url}/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
     assert "aigrid_scheduler_cycles_total" in metrics.text
+    assert 'aigrid_program_spent_krw_total{program="research"}' in metrics.text
     spec = httpx.get(f"{server.url}/openapi.json").json()
     ops = sorted(op["operationId"] for path in spec["paths"].values() for op in path.values())
     assert ops == OPERATIONS

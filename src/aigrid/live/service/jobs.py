@@ -76,7 +76,7 @@ def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
                 raise NotFoundError(f"no program {req.program!r} with a grant to org {req.org!r}")
             raise ForbiddenError(f"org {req.org!r} has no valid grant from program {req.program!r}")
         _check_credit(s, req.org, req.program, grants)
-        models = set(s.scalars(select(GpuModelRow.name)))
+        models = set(s.scalars(select(GpuModelRow.name))) if req.gpu_models else set()
         for m in req.gpu_models:
             if m not in models:
                 raise InvalidRequestError(

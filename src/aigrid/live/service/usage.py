@@ -107,3 +107,10 @@ def ping(ctx: ServiceContext) -> None:
     """Raise if the store does not answer."""
     with ctx.store.read() as s:
         s.execute(select(1))
+
+
+def program_balances(ctx: ServiceContext) -> list[ProgramBalance]:
+    """Every program's budget, held and spent KRW (for operators' metrics)."""
+    with ctx.store.read() as s:
+        rows = s.scalars(select(ProgramRow).order_by(ProgramRow.id)).all()
+    return [ProgramBalance(p.id, p.budget_krw, p.held_krw, p.spent_krw) for p in rows]

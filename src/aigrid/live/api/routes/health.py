@@ -1,4 +1,5 @@
-"""/healthz and /metrics (Prometheus text format). Neither needs a token; neither names an org."""
+"""/healthz and /metrics (Prometheus text format). Neither needs a token; neither names an org
+(programs' budgets are shown, for the operators' dashboards)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from prometheus_client.registry import Collector
 from aigrid.live.api.deps import Context
 from aigrid.live.api.schemas import Health
 from aigrid.live.service.context import ServiceContext
-from aigrid.live.service.usage import jobs_by_state, ping
+from aigrid.live.service.usage import jobs_by_state, ping, program_balances
 
 router = APIRouter(tags=["health"])
 
@@ -49,6 +50,17 @@ class LiveCollector(Collector):
         for state, n in sorted(jobs_by_state(self.ctx).items()):
             jobs.add_metric([state], n)
         yield jobs
+        held = GaugeMetricFamily(
+            "aigrid_program_held_krw", "KRW held for running jobs, by program", labels=["program"]
+        )
+        spent = CounterMetricFamily(
+            "aigrid_program_spent_krw", "KRW spent, by program", labels=["program"]
+        )
+        for b in program_balances(self.ctx):
+            held.add_metric([b.program], b.held_krw)
+            spent.add_metric([b.program], b.spent_krw)
+        yield held
+        yield spent
         figures = self.ctx.health() if self.ctx.health is not None else {}
         for name, value in sorted(figures.items()):
             if name.endswith("_total"):
