@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from aigrid.model import Job, JobState, Reliability, Scenario, Zone
 from aigrid.report.summary import summarize
-from aigrid.scheduler import Policy, PolicyName
+from aigrid.scheduler import Admit, Policy, PolicyName, Snapshot, decide
 from aigrid.twin.run import TwinRun, run_twin
 from aigrid.twin.world import World
 from tests.builders import fleet, job, pool, program, scenario, site, tenancy
@@ -217,6 +217,12 @@ def step_checking_backfill_promises(w: World) -> None:
         for jid in promised.keys() - holders:
             if w.jobs_by_id[jid].state is JobState.PENDING:
                 broken.add(jid)
+    # No job waits while it could start: waking every parked queue changes no answer (the wake
+    # tokens and needs missed nothing).
+    snapshot = Snapshot(w.engine.now, w.state, w.queues, w.light_sites)
+    w.queues.wake_all()
+    late = [d for d in decide(snapshot, w.policy) if isinstance(d, Admit)]
+    assert not late, f"{len(late)} jobs could have started but were not woken"
     event(f"backfill reservations kept: {len(promised) - len(broken) > 0}")
     event(f"node failures: {getattr(w, 'node_failures', 0) > 0}")
     event(f"power-capped starts: {getattr(w, 'capped_jobs', 0) > 0}")

@@ -44,7 +44,9 @@ def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> int:
             if dropped is not None:
                 changed.add(dropped.pool)
         elif isinstance(d, Park):
-            queues.park(d.key, d.reason, d.tokens, d.needs)
+            queues.park(
+                d.key, d.reason, d.tokens, d.needs, dict(d.power_needs), dict(d.quota_needs)
+            )
         elif isinstance(d, Reserve):
             old = state.reservation_of(d.job.id)
             state.set_reservation(d.reservation)

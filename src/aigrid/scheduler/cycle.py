@@ -54,9 +54,21 @@ class Snapshot:
 def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
     state = snapshot.state
     queues = snapshot.queues.queues
-    order: Callable[[ClusterState, Job], OrderKey] = (
+    base_order: Callable[[ClusterState, Job], OrderKey] = (
         fair_key if policy.name is PolicyName.FAIR else fifo_key
     )
+    # A program's part of the fair key changes only when one of its jobs is admitted, so it is
+    # remembered per (program, GPUs) and forgotten for a program when it admits.
+    program_part: dict[tuple[str, int], OrderKey] = {}
+
+    def order(state: ClusterState, job: Job) -> OrderKey:
+        if base_order is fifo_key:
+            return fifo_key(state, job)
+        part = program_part.get((job.program, job.gpus))
+        if part is None:
+            part = program_part[(job.program, job.gpus)] = fair_key(state, job)[:2]
+        return (*part, job.submit_s, job.id)
+
     # Only fair sharing's keys move during a cycle (shares grow as jobs are admitted).
     rekey = policy.name is PolicyName.FAIR
 
@@ -100,7 +112,16 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     snapshot.light_sites if policy.defer_batch else None,
                 )
                 if isinstance(fit, Refusal):
-                    decisions.append(Park(key, fit.reason, tuple(fit.tokens), tuple(fit.needs)))
+                    decisions.append(
+                        Park(
+                            key,
+                            fit.reason,
+                            tuple(fit.tokens),
+                            tuple(fit.needs),
+                            tuple(sorted(fit.power_needs.items())),
+                            tuple(sorted(fit.quota_needs.items())),
+                        )
+                    )
                     if policy.backfill:
                         decisions.extend(_reserve(state, job, fit, now, reservations))
                     if policy.reclaim and fit.reclaim:
@@ -110,6 +131,8 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     if job.id in (r.job_id for r in reservations.values()):
                         reservations = {p: r for p, r in reservations.items() if r.job_id != job.id}
                     placement = take(state, job, fit, now)
+                    for k in [k for k in program_part if k[0] == job.program]:
+                        del program_part[k]
                     taken.append((job.id, job.program, placement))
                     held[job.program] = held.get(job.program, 0.0) + fit.hold
                     decisions.append(

@@ -31,6 +31,10 @@ class Park:
     reason: Reason
     tokens: tuple[WakeToken, ...]
     needs: tuple[PoolNeed, ...]
+    power_needs: tuple[tuple[int, float], ...] = ()
+    """(site, MW of headroom needed there) where the site's power cap stopped the head."""
+    quota_needs: tuple[tuple[tuple[str, str], int], ...] = ()
+    """((program or cohort, GPU model), idle GPUs of quota needed there) where quota stopped it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,10 @@ class Refusal:
     reclaim: list[tuple[str, int]]
     """(GPU model, GPUs) where the job is within its program's quota but the cohort has lent
     that quota out: where preemption of borrowers would make room."""
+    power_needs: dict[int, float]
+    """Site -> the MW of headroom the job needs there (where the power cap stopped it)."""
+    quota_needs: dict[tuple[str, str], int]
+    """(program or cohort, GPU model) -> the idle quota of that model the job needs there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +160,8 @@ def choose(
     needs: list[PoolNeed] = []
     capacity_pools: list[int] = []
     reclaim: list[tuple[str, int]] = []
+    power_needs: dict[int, float] = {}
+    quota_needs: dict[tuple[str, str], int] = {}
     for i in pools:
         pool = fleet.pools[i]
         model = pool.gpu_model
@@ -169,6 +175,7 @@ def choose(
         if not within and (cohort is None or not program.borrowing):
             worst = max(worst, ReasonCode.QUOTA)
             tokens.append(("quota", job.program))
+            _need(quota_needs, (job.program, model), alloc)
             continue
         if cohort is not None and (
             state.cohort_usage[cohort].get(model, 0) + alloc
@@ -176,6 +183,7 @@ def choose(
         ):
             worst = max(worst, ReasonCode.QUOTA if within else ReasonCode.BORROWING_LIMIT)
             tokens.append(("quota", cohort))
+            _need(quota_needs, (cohort, model), alloc)
             if within:
                 reclaim.append((model, alloc))
             continue
@@ -234,7 +242,13 @@ def choose(
             )
             if not cap_tenths:
                 worst = max(worst, ReasonCode.POWER_CAP)
-                tokens.append(("site", state.pool_site[i]))
+                site = state.pool_site[i]
+                tokens.append(("site", site))
+                # The least headroom at the site that would let it start here.
+                need_mw = state.power.added_mw(i, alloc)
+                if deepest:
+                    need_mw -= state.power.cap_saving_mw(i, alloc * deepest)
+                power_needs[site] = min(power_needs.get(site, need_mw), need_mw)
                 continue
         # deferral of batch work to light-load hours
         if (
@@ -251,7 +265,11 @@ def choose(
             best = Choice(i, slot, nodes, alloc, borrowed, price, hold, avoid, cap_tenths)
     if best is not None:
         return best
-    return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim)
+    return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim, power_needs, quota_needs)
+
+
+def _need(needs: dict[tuple[str, str], int], where: tuple[str, str], gpus: int) -> None:
+    needs[where] = min(needs.get(where, gpus), gpus)
 
 
 def take(state: ClusterState, job: Job, choice: Choice, now: float = 0.0) -> Placement:

@@ -21,7 +21,7 @@ This is the queue manager shared by the twin and the live service; the scheduler
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple, Protocol
 
 from aigrid.model import Job, JobClass
@@ -66,7 +66,7 @@ WakeToken = tuple[str, str | int]
 class Queue:
     """The pending jobs of one key, in submission order."""
 
-    __slots__ = ("_head", "jobs", "key", "needs", "reason", "tokens")
+    __slots__ = ("_head", "jobs", "key", "needs", "power_needs", "quota_needs", "reason", "tokens")
 
     def __init__(self, key: QueueKey) -> None:
         self.key = key
@@ -75,6 +75,8 @@ class Queue:
         self.reason: Reason | None = None
         self.tokens: tuple[WakeToken, ...] = ()
         self.needs: tuple[PoolNeed, ...] = ()
+        self.power_needs: dict[int, float] = {}
+        self.quota_needs: dict[tuple[str, str], int] = {}
 
     def __len__(self) -> int:
         return len(self.jobs) - self._head
@@ -176,13 +178,20 @@ class QueueSet:
         reason: Reason,
         tokens: Iterable[WakeToken],
         needs: Iterable[PoolNeed] = (),
+        power_needs: Mapping[int, float] | None = None,
+        quota_needs: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
+        """Park the queue `key` with `reason` until a token fires. `power_needs` (site -> MW)
+        lets a release at a site wake it only once the site has that much headroom;
+        `quota_needs` ((program or cohort, model) -> GPUs) does the same for quota."""
         q = self.queues[key]
         if self.observer is not None:
             self.observer.changing(q)
         self._unpark(q)
         self.active.pop(key, None)
         q.reason = reason
+        q.power_needs = dict(power_needs) if power_needs else {}
+        q.quota_needs = dict(quota_needs) if quota_needs else {}
         q.tokens = tuple(tokens)
         q.needs = tuple(needs)
         for t in q.tokens:
@@ -207,6 +216,48 @@ class QueueSet:
         for key in woken:
             self._activate(self.queues[key])
         return len(woken)
+
+    def wake_quota(self, scope: str, model: str, idle: int) -> int:
+        """Quota of `model` was freed in `scope` (a program or a cohort): activate the queues
+        parked on it that need at most `idle` GPUs of it there (or said no need for a model).
+        Returns how many were woken."""
+        keys = self._by_token.get(("quota", scope))
+        if not keys:
+            return 0
+        queues = self.queues
+        woken = []
+        for k in keys:
+            needs = queues[k].quota_needs
+            need = needs.get((scope, model))
+            if need is None:
+                if any(s == scope for s, _m in needs):
+                    continue  # it waits for another model's quota in this scope
+                need = 0
+            if need <= idle:
+                woken.append(k)
+        for key in woken:
+            self._activate(queues[key])
+        return len(woken)
+
+    def wake_site(self, site: int, headroom_mw: float) -> int:
+        """Power was freed at `site`: activate the queues parked on it whose need there (if
+        they gave one) the headroom now covers. Returns how many were woken."""
+        keys = self._by_token.get(("site", site))
+        if not keys:
+            return 0
+        queues = self.queues
+        woken = [k for k in keys if queues[k].power_needs.get(site, 0.0) <= headroom_mw + 1e-12]
+        for key in woken:
+            self._activate(queues[key])
+        return len(woken)
+
+    def wake_all(self) -> int:
+        """Activate every parked queue (after a change no token describes, or to check that no
+        parked queue could start). Returns how many were woken."""
+        parked = [q for q in self.queues.values() if q.reason is not None]
+        for q in parked:
+            self._activate(q)
+        return len(parked)
 
     def wake_pool(self, pool: int, largest_free: int, free_nodes: int) -> int:
         """GPUs were freed in `pool`: activate the queues whose need there is now met."""
@@ -248,3 +299,5 @@ class QueueSet:
         q.reason = None
         q.tokens = ()
         q.needs = ()
+        q.power_needs = {}
+        q.quota_needs = {}

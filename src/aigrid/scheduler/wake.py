@@ -16,10 +16,14 @@ def wake_after_release(queues: QueueSet, state: ClusterState, program: str, pool
     the caller owes them a scheduling pass."""
     cap = state.capacity[pool]
     woken = queues.wake_pool(pool, cap.largest_free(), cap.free_nodes)
-    woken += queues.wake(("site", state.pool_site[pool]))
-    woken += queues.wake(("quota", program))
+    site = state.pool_site[pool]
+    woken += queues.wake_site(site, state.site_cap_mw[site] - state.site_mw[site])
+    model = state.pool_model[pool]
+    quota = state.tenancy.programs[program].quota.get(model, 0)
+    woken += queues.wake_quota(program, model, quota - state.usage[program].get(model, 0))
     cohort = state.tenancy.programs[program].cohort
     if cohort is not None:
-        woken += queues.wake(("quota", cohort))
+        idle = state.cohort_nominal[cohort].get(model, 0) - state.cohort_usage[cohort].get(model, 0)
+        woken += queues.wake_quota(cohort, model, idle)
     woken += queues.wake(("budget", program))
     return woken
