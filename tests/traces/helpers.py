@@ -4,13 +4,9 @@ and the `aigrid` command run in process the way a user runs it."""
 from __future__ import annotations
 
 import gzip
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from aigrid.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / ".." / "shared" / "traces"
@@ -30,25 +26,3 @@ def write(folder: Path, name: str, text: str) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
-
-
-@dataclass(frozen=True)
-class Run:
-    exit_code: int
-    out: str
-    err: str
-
-
-def run_aigrid(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
-) -> Run:
-    """Run `aigrid ARGS` through its entry point and return its exit code and output."""
-    monkeypatch.setattr(sys, "argv", ["aigrid", *args])
-    monkeypatch.setenv("COLUMNS", "200")
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)

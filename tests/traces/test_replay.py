@@ -22,7 +22,8 @@ from aigrid.traces import (
     scale_jobs,
     scale_scenario,
 )
-from tests.traces.helpers import TRACES, needs_traces, run_aigrid, write
+from tests.cli import run_aigrid
+from tests.traces.helpers import TRACES, needs_traces, write
 
 PHILLY = TRACES / "philly-derived" / "philly.csv"
 SLICE = "3000"

@@ -24,12 +24,12 @@ import gzip
 import math
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple, cast
+from typing import Any, BinaryIO, NamedTuple, TypeVar, cast
 
 from aigrid.errors import UsageError
 from aigrid.model import Job, JobClass, Scenario, TenantClass
@@ -319,6 +319,36 @@ def csv_rows(
             yield lines.line, f"expected {width} fields ({', '.join(header)}), got {len(values)}"
             continue
         yield lines.line, dict(zip(header, values, strict=True))
+
+
+P = TypeVar("P")
+
+
+def parsed_csv(
+    path: Path,
+    rows: Rows,
+    parse: Callable[[dict[str, str]], P],
+    *,
+    required: Sequence[str],
+    limit: int | None = None,
+) -> Iterator[P]:
+    """The data rows of a CSV file, each parsed by `parse`, counted in `rows.read`; a row that is
+    not CSV or that `parse` refuses (`BadRowError`) goes to `rows.bad_row`. Reading stops after
+    `limit` rows."""
+    with open_text(path, rows.source) as f:
+        for line, row in csv_rows(f, rows.source, required=required):
+            if limit is not None and rows.read >= limit:
+                break
+            rows.read += 1
+            if isinstance(row, str):
+                rows.bad_row(line, row)
+                continue
+            try:
+                parsed = parse(row)
+            except BadRowError as exc:
+                rows.bad_row(line, str(exc))
+                continue
+            yield parsed
 
 
 def number(row: Mapping[str, str], column: str) -> float:

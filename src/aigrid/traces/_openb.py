@@ -40,8 +40,7 @@ from aigrid.traces._common import (
     Trace,
     TraceError,
     TraceFormat,
-    csv_rows,
-    open_text,
+    parsed_csv,
     shown,
     whole,
 )
@@ -134,19 +133,7 @@ def _read(
     path = Path(path)
     source = str(path)
     rows = Rows(source, skip_bad_rows=skip_bad_rows)
-    out: list[T] = []
-    with open_text(path, source) as f:
-        for line, row in csv_rows(f, source, required=columns):
-            if limit is not None and rows.read >= limit:
-                break
-            rows.read += 1
-            if isinstance(row, str):
-                rows.bad_row(line, row)
-                continue
-            try:
-                out.append(parse(row))
-            except BadRowError as exc:
-                rows.bad_row(line, str(exc))
+    out = list(parsed_csv(path, rows, parse, required=columns, limit=limit))
     return Records(source, tuple(out), rows.read, rows.bad, tuple(rows.examples[:BAD_EXAMPLES]))
 
 

@@ -30,6 +30,7 @@ from aigrid.traces._common import (
     csv_rows,
     number,
     open_text,
+    parsed_csv,
     shown,
     whole,
 )
@@ -48,25 +49,13 @@ def read_tiresias(
     path = Path(path)
     source = str(path)
     rows = Rows(source, skip_bad_rows=skip_bad_rows)
-    with open_text(path, source) as f:
-        for line, row in csv_rows(f, source, required=JOB_COLUMNS):
-            if limit is not None and rows.read >= limit:
-                break
-            rows.read += 1
-            if isinstance(row, str):
-                rows.bad_row(line, row)
-                continue
-            try:
-                parsed = _row(row)
-            except BadRowError as exc:
-                rows.bad_row(line, str(exc))
-                continue
-            if parsed.gpus == 0:
-                rows.exclude("zero GPUs")
-            elif parsed.runtime_s == 0:
-                rows.exclude("zero duration")
-            else:
-                rows.keep(parsed)
+    for parsed in parsed_csv(path, rows, _row, required=JOB_COLUMNS, limit=limit):
+        if parsed.gpus == 0:
+            rows.exclude("zero GPUs")
+        elif parsed.runtime_s == 0:
+            rows.exclude("zero duration")
+        else:
+            rows.keep(parsed)
     return rows.trace(TraceFormat.TIRESIAS)
 
 
