@@ -5,7 +5,13 @@ hot paths need (`SitePower`, `TariffClock`, `CarbonClock`) so that a question as
 event of a simulation costs O(1).
 """
 
-from aigrid.energy.capping import CAP_STEP, deepest_cap_tenths, fraction_of, throughput
+from aigrid.energy.capping import (
+    CAP_STEP,
+    deepest_cap_tenths,
+    fraction_of,
+    tenths_of,
+    throughput,
+)
 from aigrid.energy.carbon import CarbonClock, IntensityBreakdown, check_carbon, intensity_breakdown
 from aigrid.energy.power import PowerBreakdown, SitePower
 from aigrid.energy.tariff import (
@@ -43,5 +49,6 @@ __all__ = [
     "price_breakdown",
     "price_krw_per_kwh",
     "season_of",
+    "tenths_of",
     "throughput",
 ]

@@ -44,6 +44,11 @@ def fraction_of(cap_tenths: int) -> float:
     return 1.0 - cap_tenths * CAP_STEP
 
 
+def tenths_of(power_fraction: float) -> int:
+    """How many tenths below full power a `power_fraction` is (the inverse of `fraction_of`)."""
+    return round((1.0 - power_fraction) / CAP_STEP)
+
+
 def deepest_cap_tenths(busy_w: float, idle_w: float, min_fraction: float) -> int:
     """How many tenths below full power a board may be held: not below `min_fraction`, the
     curve, nor its idle power."""

@@ -39,7 +39,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from aigrid.backends import Backend, BackendError, Launch, RunState, RunStatus
-from aigrid.energy import CAP_STEP, throughput
+from aigrid.energy import tenths_of, throughput
 from aigrid.ledger import ProgramAccounts, charge_krw
 from aigrid.live.service.admin import tenancy_version
 from aigrid.live.service.jobs import queue_key, to_model
@@ -313,7 +313,7 @@ class SchedulingLoop:
             placement,
             job_id=job.id,
             until=row.start_s + job.walltime_s / throughput(power_fraction),
-            cap_tenths=round((1.0 - power_fraction) / CAP_STEP),
+            cap_tenths=tenths_of(power_fraction),
             start=row.start_s,
             preemptible=job.preemptible,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aigrid.energy import CAP_STEP, throughput
+from aigrid.energy import tenths_of, throughput
 from aigrid.scheduler.cycle import Snapshot
 from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
 from aigrid.scheduler.queues import QueueKey
@@ -36,7 +36,7 @@ def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> int:
                 d.placement,
                 job_id=job.id,
                 until=snapshot.now + job.walltime_s / speed,
-                cap_tenths=round((1.0 - d.power_fraction) / CAP_STEP),
+                cap_tenths=tenths_of(d.power_fraction),
                 start=snapshot.now,
                 preemptible=job.preemptible,
             )

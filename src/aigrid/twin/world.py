@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from aigrid.energy import throughput
+from aigrid.energy import tenths_of, throughput
 from aigrid.ledger import ProgramAccounts
 from aigrid.model import Job, JobState, LoadPeriod, Scenario, TenantClass
 from aigrid.scheduler import (
@@ -237,7 +237,7 @@ class World:
             mw = state.power.added_mw(placement.pool, placement.gpus)
             if job.speed < 1.0:
                 mw -= state.power.cap_saving_mw(
-                    placement.pool, placement.gpus * round((1 - job.power_fraction) * 10)
+                    placement.pool, placement.gpus * tenths_of(job.power_fraction)
                 )
             site = state.pool_site[placement.pool]
             cls = job.job_class.value
