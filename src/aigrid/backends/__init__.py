@@ -7,6 +7,7 @@ processes on this machine; `MockBackend` takes a handler function and is for tes
 from aigrid.backends.base import (
     Backend,
     BackendError,
+    BackendUnreachable,
     Launch,
     RunState,
     RunStatus,
@@ -19,6 +20,7 @@ from aigrid.backends.mock import MockBackend, MockCall
 __all__ = [
     "Backend",
     "BackendError",
+    "BackendUnreachable",
     "Launch",
     "LocalExecutor",
     "MockBackend",

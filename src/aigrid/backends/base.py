@@ -19,6 +19,11 @@ class BackendError(AigridError):
     """A backend could not do what was asked (the job fails with this message)."""
 
 
+class BackendUnreachable(BackendError):  # noqa: N818 - the name the backends share
+    """The backend did not answer (connection refused, timed out): nothing is known of what was
+    asked, and asking again later is safe (submits are idempotent by key)."""
+
+
 class RunState(StrEnum):
     STARTING = "starting"
     RUNNING = "running"
