@@ -9,16 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from aigrid.backends import MockBackend
 from aigrid.cli.live import parse_duration
 from aigrid.errors import UsageError
-from aigrid.live.loop import SchedulingLoop
-from aigrid.live.service.jobs import JobRequest, submit
-from aigrid.live.store import Store
-from aigrid.scheduler import Policy
 from tests.cli import run_aigrid
 from tests.live.server import LiveServer, wait_for
-from tests.live.test_loop import setup
 
 
 @pytest.fixture(scope="module")
@@ -120,18 +114,3 @@ def test_durations(text: str, seconds: float) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(UsageError):
         parse_duration(text)
-
-
-def test_replay_live_history_in_the_twin(
-    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ctx, admin = setup(store)
-    for gpus in (1, 2, 4, 4):
-        submit(ctx, admin, JobRequest("o", "p", gpus, 600, ["x"]))
-    loop = SchedulingLoop(store, MockBackend(), Policy(), clock=lambda: 1001.0)
-    for _ in range(4):
-        loop.cycle()
-    url = str(store.engine.url.render_as_string(hide_password=False))
-    r = run_aigrid(capsys, monkeypatch, "twin", "replay-live", "--from-db", url, "--policy", "fifo")
-    assert r.exit_code == 0, r.err
-    assert "4 live jobs replayed" in r.out

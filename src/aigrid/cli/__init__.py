@@ -11,7 +11,6 @@ from rich.text import Text
 from aigrid.cli.fragmentation import fragmentation_cmd
 from aigrid.cli.live import register as register_live
 from aigrid.cli.replay import replay_cmd
-from aigrid.cli.replay_live import replay_live_cmd
 from aigrid.cli.scenario import app as scenario_app
 from aigrid.cli.twin import app as twin_app
 from aigrid.errors import AigridError
@@ -26,7 +25,6 @@ app = typer.Typer(
 app.add_typer(scenario_app, name="scenario")
 twin_app.command("replay")(replay_cmd)
 twin_app.command("fragmentation")(fragmentation_cmd)
-twin_app.command("replay-live")(replay_live_cmd)
 app.add_typer(twin_app, name="twin")
 register_live(app)
 

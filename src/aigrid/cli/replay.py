@@ -10,7 +10,9 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from aigrid.cli.history import replay_history
 from aigrid.cli.twin import LangOpt, _policy, _progress
+from aigrid.errors import UsageError
 from aigrid.report.html import write_report
 from aigrid.report.i18n import Lang, t
 from aigrid.report.output import write_outputs
@@ -29,8 +31,21 @@ _FORMATS = ", ".join(f.value for f in TraceFormat)
 
 
 def replay_cmd(
-    trace: Annotated[Path, typer.Argument(help="The trace file (.gz is read as it is).")],
-    fmt: Annotated[str, typer.Option("--format", help=f"Trace format: {_FORMATS}.")],
+    trace: Annotated[
+        Path | None,
+        typer.Argument(help="The trace file (.gz is read as it is); omit with --from-db."),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help=f"Trace format: {_FORMATS}.")
+    ] = None,
+    from_db: Annotated[
+        str | None,
+        typer.Option(
+            "--from-db",
+            help="Instead of a trace: the live store (SQLite file or database URL). Its jobs "
+            "are replayed as they really ran and under --policy, side by side.",
+        ),
+    ] = None,
     fleet: Annotated[
         str,
         typer.Option(
@@ -91,9 +106,20 @@ def replay_cmd(
 
     The jobs run on the trace's own fleet, or are mapped onto a scenario's programs (see
     `aigrid.traces`); the summary gains `trace` (rows, exclusions, skipped rows, fleet, scale).
+
+    With --from-db instead of TRACE: what-if on the live system's history. Its jobs run once as
+    they really ran and once under --policy, on its own fleet; both scorecards are printed side
+    by side, and --out gets both runs' outputs (live/ and replay/).
     """
     parsed_policy = _policy(policy)
     console = Console()
+    if from_db is not None:
+        if trace is not None or fmt is not None:
+            raise UsageError("give either a TRACE with --format, or --from-db, not both")
+        replay_history(from_db, parsed_policy, out=out, lang=lang, console=console)
+        return
+    if trace is None or fmt is None:
+        raise UsageError("give a TRACE and its --format (or --from-db URL)")
     started = time.perf_counter()
     loaded = load_trace(trace, fmt, skip_bad_rows=skip_bad_rows, limit=limit)
     read_s = time.perf_counter() - started

@@ -21,7 +21,8 @@ from aigrid.live.store import Store
 from aigrid.live.store.fleet import load_fleet
 from aigrid.live.store.models import JobRow
 from aigrid.live.store.tenancy import load_tenancy
-from aigrid.model import Carbon, Job, JobState, LoadPeriod, Scenario, Season, Tariff
+from aigrid.model import Carbon, Job, JobState, LoadPeriod, Placement, Scenario, Season, Tariff
+from aigrid.twin.recorded import Recorded
 
 _RAN = (JobState.COMPLETED, JobState.FAILED, JobState.TIMED_OUT, JobState.CANCELLED)
 
@@ -37,6 +38,8 @@ class History:
     """How long each job that started waited in the live service."""
     left_out: int
     """Jobs cancelled before they started."""
+    records: dict[int, Recorded]
+    """Where and when each job that started last started, in the same seconds as `jobs`."""
 
 
 def flat_tariff(tariff_id: str) -> Tariff:
@@ -63,6 +66,7 @@ def load_history(store: Store) -> History:
     t0 = rows[0].submit_s
     jobs: list[Job] = []
     waits: list[float] = []
+    records: dict[int, Recorded] = {}
     left_out = 0
     last = t0
     for row in rows:
@@ -79,6 +83,9 @@ def load_history(store: Store) -> History:
             job.runtime_s = job.walltime_s
         if row.first_start_s is not None:
             waits.append(row.first_start_s - row.submit_s)
+        recorded = _recorded(row, t0)
+        if recorded is not None:
+            records[row.id] = recorded
         jobs.append(job)
         last = max(last, row.submit_s, row.end_s or row.submit_s)
     tariffs = {site.tariff: flat_tariff(site.tariff) for site in fleet.sites.values()}
@@ -94,4 +101,18 @@ def load_history(store: Store) -> History:
         carbon=Carbon(0.0),
         start=start,
     )
-    return History(scenario, jobs, last - t0, waits, left_out)
+    return History(scenario, jobs, last - t0, waits, left_out, records)
+
+
+def _recorded(row: JobRow, t0: float) -> Recorded | None:
+    """The job's last start as the store has it, or None if it has no placement (it never
+    started, or it is between a requeue and its next start)."""
+    if row.start_s is None or row.pool is None or not row.placement:
+        return None
+    placement = Placement(
+        row.pool, tuple(row.placement["nodes"]), tuple(row.placement["gpus_per_node"])
+    )
+    price = row.price_krw_per_gpu_h or 0.0
+    hold = float(row.hold_krw) if row.hold_krw is not None else 0.0
+    fraction = float(row.placement.get("power_fraction", 1.0))
+    return Recorded(row.start_s - t0, placement, price, hold, fraction)

@@ -158,10 +158,13 @@ class QueueSet:
             self.active.pop(key, None)
 
     def remove(self, job: Job) -> None:
-        """Take one job out wherever it sits (a cancel)."""
+        """Take one job out wherever it sits (a cancel, or a start that no scheduler chose)."""
         key = QueueKey.of(job)
         q = self.queues[key]
         idx = q.jobs.index(job, q._head)
+        if self.observer is not None:
+            self.observer.changing(q)
+            self.observer.leaving(q, job)
         del q.jobs[idx]
         self.pending -= 1
         if not len(q):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from aigrid.errors import UsageError
 from aigrid.model import Job, Scenario
 from aigrid.scenario.demand import generate
 from aigrid.scheduler import Policy
+from aigrid.twin.recorded import RECORDED_POLICY, Recorded, RecordedWorld
 from aigrid.twin.world import World
 
 ProgressFn = Callable[[float, int], None]
@@ -71,3 +72,17 @@ def run_twin(
     world.run()
     t2 = time.perf_counter()
     return TwinRun(scenario, seed, policy, days, warmup_days, world, t2 - t0, t1 - t0)
+
+
+def run_recorded(
+    scenario: Scenario, jobs: Sequence[Job], records: Mapping[int, Recorded], *, days: float
+) -> TwinRun:
+    """Run `jobs` for `days` as `records` say they ran (see `aigrid.twin.recorded`), measured
+    by the same world as a simulated policy."""
+    if days <= 0:
+        raise UsageError(f"--days must be positive, got {days}")
+    t0 = time.perf_counter()
+    world = RecordedWorld(scenario, jobs, records, days * 86400.0)
+    world.run()
+    wall = time.perf_counter() - t0
+    return TwinRun(scenario, 0, RECORDED_POLICY, days, 0.0, world, wall, 0.0)
