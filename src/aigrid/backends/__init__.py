@@ -1,7 +1,8 @@
 """Execution backends behind one small protocol: `submit`, `cancel`, `poll`.
 
-Optional capabilities are protocols of their own (`SupportsLogs`). `LocalExecutor` runs jobs as
-processes on this machine; `MockBackend` takes a handler function and is for tests.
+Optional capabilities are protocols of their own (`SupportsLogs`, `SupportsPollMany`,
+`SupportsPing`). `LocalExecutor` runs jobs as processes on this machine; `MockBackend` takes a
+handler function and is for tests.
 """
 
 from aigrid.backends.base import (
@@ -13,6 +14,8 @@ from aigrid.backends.base import (
     RunStatus,
     Submitted,
     SupportsLogs,
+    SupportsPing,
+    SupportsPollMany,
 )
 from aigrid.backends.local import LocalExecutor
 from aigrid.backends.mock import MockBackend, MockCall
@@ -29,4 +32,6 @@ __all__ = [
     "RunStatus",
     "Submitted",
     "SupportsLogs",
+    "SupportsPing",
+    "SupportsPollMany",
 ]

@@ -7,7 +7,7 @@ restart of the server.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -21,7 +21,18 @@ class BackendError(AigridError):
 
 class BackendUnreachable(BackendError):  # noqa: N818 - the name the backends share
     """The backend did not answer (connection refused, timed out): nothing is known of what was
-    asked, and asking again later is safe (submits are idempotent by key)."""
+    asked, and asking again later is safe (submits are idempotent by key).
+
+    The scheduling loop keeps the jobs bound for the backend waiting, leaves its running jobs as
+    they were, and tries again later. `sent`: the request may have reached the backend (a call
+    that timed out). A submit that may have been sent stays bound to the backend, to be looked up
+    by its key when it is back; one that certainly was not (the connection was refused) goes back
+    in line.
+    """
+
+    def __init__(self, message: str, *, sent: bool = True) -> None:
+        super().__init__(message)
+        self.sent = sent
 
 
 class RunState(StrEnum):
@@ -90,3 +101,17 @@ class SupportsLogs(Protocol):
     """A backend that keeps each job's output."""
 
     def logs(self, handle: str, max_bytes: int) -> str | None: ...
+
+
+@runtime_checkable
+class SupportsPollMany(Protocol):
+    """A backend that tells the status of many runs in one call (one `squeue` for all)."""
+
+    def poll_many(self, handles: Sequence[str]) -> dict[str, RunStatus]: ...
+
+
+@runtime_checkable
+class SupportsPing(Protocol):
+    """A backend that can tell cheaply whether it is reachable (raises `BackendUnreachable`)."""
+
+    def ping(self) -> None: ...
