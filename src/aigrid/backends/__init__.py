@@ -1,8 +1,8 @@
 """Execution backends behind one small protocol: `submit`, `cancel`, `poll`.
 
 Optional capabilities are protocols of their own (`SupportsLogs`, `SupportsPollMany`,
-`SupportsPing`). `LocalExecutor` runs jobs as processes on this machine; `MockBackend` takes a
-handler function and is for tests.
+`SupportsPing`). `LocalExecutor` runs jobs as processes on this machine; `RayBackend` submits
+them to a Ray cluster's Jobs API; `MockBackend` takes a handler function and is for tests.
 """
 
 from aigrid.backends.base import (
@@ -19,6 +19,7 @@ from aigrid.backends.base import (
 )
 from aigrid.backends.local import LocalExecutor
 from aigrid.backends.mock import MockBackend, MockCall
+from aigrid.backends.ray import RayBackend
 
 __all__ = [
     "Backend",
@@ -28,6 +29,7 @@ __all__ = [
     "LocalExecutor",
     "MockBackend",
     "MockCall",
+    "RayBackend",
     "RunState",
     "RunStatus",
     "Submitted",
