@@ -15,9 +15,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from aigrid.backends import (
+    BackendError,
     BackendUnreachable,
     Launch,
     RunState,
@@ -25,7 +27,7 @@ from aigrid.backends import (
     SupportsLogs,
     SupportsPing,
 )
-from aigrid.backends.ray import RayBackend
+from aigrid.backends.ray import AGENT_BUSY, RayBackend
 from tests.backends.ray_cluster import RayCluster, free_ports, stop_all_jobs
 
 PY = sys.executable
@@ -219,3 +221,33 @@ def test_a_ray_that_does_not_answer_is_unreachable() -> None:
                 mute.submit(job)
             assert timeout.value.sent  # may have reached Ray: to be looked up by its key
             assert time.monotonic() - started < 5.0
+
+
+def test_answers_a_real_ray_gives_only_in_trouble_are_told_apart() -> None:
+    """Through httpx's MockTransport, as no real Ray answers so on demand: a head whose job agent
+    is not up yet, a proxy in front of a Ray that is down, and a server that is not Ray."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "busy":
+            if request.method == "POST":
+                return httpx.Response(500, text=AGENT_BUSY)
+            return httpx.Response(404, text="Job x does not exist")
+        if request.url.host == "proxy":
+            return httpx.Response(502, text="Bad Gateway")
+        return httpx.Response(200, text="<html>a web page</html>")
+
+    transport = httpx.MockTransport(answer)
+    job = launch("odd", "pass")
+    with RayBackend("http://busy", transport=transport) as busy:
+        with pytest.raises(BackendUnreachable) as refusal:
+            busy.submit(job)
+        assert not refusal.value.sent
+    with (
+        RayBackend("http://proxy", transport=transport) as proxy,
+        pytest.raises(BackendUnreachable, match="502"),
+    ):
+        proxy.poll(job.key)
+    with RayBackend("http://web", transport=transport) as web:
+        with pytest.raises(BackendError, match="Ray Jobs API") as wrong:
+            web.poll(job.key)
+        assert not isinstance(wrong.value, BackendUnreachable)

@@ -42,6 +42,8 @@ ENDED_KEPT = 4096
 WALLTIME_KEY = "aigrid_walltime_s"
 """The metadata entry that holds a job's walltime on Ray."""
 
+AGENT_BUSY = "No available agent to submit job, please try again later."
+"""What Ray's head answers (HTTP 500) when its job agent cannot take a submission yet."""
 _TRANSIENT = {502, 503, 504}
 
 
@@ -102,6 +104,8 @@ class RayBackend:
         # "already exists"); whatever the error, a job that exists under the key is a duplicate.
         if self._job(launch.key) is not None:
             return Submitted(launch.key, duplicate=True)
+        if AGENT_BUSY in resp.text:  # the head's job agent is not up (yet): nothing was made
+            raise BackendUnreachable(f"Ray at {self.address} says: {AGENT_BUSY}", sent=False)
         raise _error(resp, f"Ray refused job {launch.key}")
 
     def poll(self, handle: str) -> RunStatus:
@@ -168,7 +172,7 @@ class RayBackend:
             return None
         if resp.status_code != httpx.codes.OK:
             raise _error(resp, f"Ray could not give the logs of job {handle}")
-        text = str(resp.json().get("logs", ""))
+        text = str(_object(resp).get("logs", ""))
         data = text.encode()
         if len(data) <= max_bytes:
             return text
@@ -199,10 +203,7 @@ class RayBackend:
             return None
         if resp.status_code != httpx.codes.OK:
             raise _error(resp, f"Ray could not report job {handle}")
-        info = resp.json()
-        if not isinstance(info, dict):
-            raise BackendError(f"Ray answered job {handle} with {type(info).__name__}, not a job")
-        return info
+        return _object(resp)
 
     def _stop(self, handle: str, why: RunState, now: float) -> None:
         earlier = self._stopping.get(handle)
@@ -276,6 +277,20 @@ def _walltime(info: Mapping[str, Any]) -> float | None:
         return float(metadata[WALLTIME_KEY])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _object(resp: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object."""
+    try:
+        data = resp.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise BackendError(
+            f"{resp.request.method} {resp.request.url} did not answer as a Ray Jobs API does: "
+            f"{resp.text[:200]!r}"
+        )
+    return data
 
 
 def _error(resp: httpx.Response, what: str) -> BackendError:
