@@ -9,6 +9,7 @@ from aigrid.model import (
     Carbon,
     Fleet,
     GpuModel,
+    Grant,
     Job,
     JobClass,
     LoadPeriod,
@@ -80,8 +81,22 @@ def program(
     )
 
 
-def tenancy(*programs: Program) -> Tenancy:
-    return Tenancy({p.id: p for p in programs})
+def tenancy(*programs: Program, grants: Iterable[Grant] = ()) -> Tenancy:
+    return Tenancy({p.id: p for p in programs}, grants=tuple(grants))
+
+
+def grant(
+    id: str,
+    *,
+    program: str = "p1",
+    org: str = "org",
+    krw: float | None = None,
+    gpu_hours: float | None = None,
+    valid_from_h: float = 0.0,
+    valid_to_h: float = float("inf"),
+    models: tuple[str, ...] = (),
+) -> Grant:
+    return Grant(id, program, org, krw, gpu_hours, valid_from_h, valid_to_h, models)
 
 
 def job(
@@ -96,10 +111,13 @@ def job(
     tenant_class: TenantClass = TenantClass.UNIVERSITY,
     job_class: JobClass = JobClass.TRAINING,
     id: int | None = None,
+    org: str = "org",
+    account: str | None = None,
 ) -> Job:
     return Job(
         id=next(_ids) if id is None else id,
-        org="org",
+        org=org,
+        account=account,
         program=program,
         tenant_class=tenant_class,
         job_class=job_class,

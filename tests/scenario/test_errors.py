@@ -353,6 +353,23 @@ CASES = [
         want_detail="site 'daejeon' draws 0.354 MW with every GPU idle (sum of GPUs x "
         "(idle_w + host_w) x PUE 1.3), above its grid cap of 0.3 MW",
     ),
+    # --- grants
+    Case(
+        "a stream's grant for an unknown GPU model",
+        "    orgs: 12\n",
+        "    orgs: 12\n    grant: {krw: 1000000, gpu_models: [A100]}\n",
+        want_loc="demand[2].grant.gpu_models[0]",
+        want_line_at="grant: {krw: 1000000",
+        want_detail="unknown gpu model 'A100'",
+    ),
+    Case(
+        "a stream's grant in both KRW and GPU-hours",
+        "    orgs: 12\n",
+        "    orgs: 12\n    grant: {krw: 1000000, gpu_hours: 100}\n",
+        want_loc="demand[2].grant",
+        want_line_at="grant: {krw: 1000000",
+        want_detail="a grant needs krw or gpu_hours (one of them)",
+    ),
     # --- tariffs
     Case(
         "hours of a day left out of every load period",

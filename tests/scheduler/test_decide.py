@@ -22,7 +22,7 @@ from aigrid.scheduler import (
     Snapshot,
     decide,
 )
-from tests.builders import fleet, job, pool, program, site, tenancy
+from tests.builders import fleet, grant, job, pool, program, site, tenancy
 
 
 @dataclass
@@ -53,6 +53,8 @@ class Case:
     """Job id -> the fraction of full board power it was admitted at, where below 1."""
     want_reserved: dict[int, tuple[int, float, tuple[int, ...]]] = field(default_factory=dict)
     """Job id -> (pool, start, nodes) of the backfill reservations made."""
+    want_grant: dict[int, tuple[str, float]] = field(default_factory=dict)
+    """Job id -> (grant, amount held on it) for admitted jobs paid by a grant."""
 
 
 ONE_POOL = fleet([pool("a", nodes=2)])
@@ -316,6 +318,72 @@ CASES = [
         want_admitted=[1, 3],
         want_parked={2: ReasonCode.BORROWING_LIMIT},
     ),
+    # -- grants: 4 GPUs x 2 h walltime at 4,500 KRW = 36,000 KRW, or 28,800 GPU-seconds
+    Case(
+        "a grant that covers the walltime pays; the one expiring first",
+        ONE_POOL,
+        tenancy(
+            P1.programs["p1"],
+            grants=[grant("late", krw=1e6), grant("soon", krw=1e6, valid_to_h=10)],
+        ),
+        [job(4, id=1, account="org")],
+        want_admitted=[1],
+        want_grant={1: ("soon", 36_000)},
+    ),
+    Case(
+        "a KRW grant short of the walltime's price: the job waits for credit",
+        ONE_POOL,
+        tenancy(P1.programs["p1"], grants=[grant("g", krw=35_999)]),
+        [job(4, id=1, account="org")],
+        want_parked={1: ReasonCode.GRANT},
+    ),
+    Case(
+        "a GPU-hour grant counts GPU-hours, not KRW",
+        ONE_POOL,
+        tenancy(P1.programs["p1"], grants=[grant("g", gpu_hours=8)]),
+        [job(4, id=1, account="org"), job(4, submit=1, id=2, account="org")],
+        want_admitted=[1],
+        want_grant={1: ("g", 28_800)},
+        want_parked={2: ReasonCode.GRANT},
+    ),
+    Case(
+        "a grant for one GPU model steers the job to a pool of that model",
+        fleet([pool("h", model="H100", nodes=1), pool("b", model="B200", nodes=1)]),
+        tenancy(
+            program("p1", {"H100": 8, "B200": 8}),
+            grants=[grant("g", krw=1e6, models=("B200",))],
+        ),
+        [job(4, id=1, account="org")],
+        want_admitted=[1],
+        want_nodes={1: (1, (0,))},
+        want_grant={1: ("g", 72_000)},
+    ),
+    Case(
+        "a grant not yet open pays for nothing",
+        ONE_POOL,
+        tenancy(P1.programs["p1"], grants=[grant("g", krw=1e6, valid_from_h=1)]),
+        [job(4, id=1, account="org")],
+        want_parked={1: ReasonCode.GRANT},
+    ),
+    Case(
+        "an org with no grant of the program is refused",
+        ONE_POOL,
+        tenancy(P1.programs["p1"], grants=[grant("g", krw=1e6)]),
+        [job(4, id=1, org="other", account="other")],
+        want_rejected={1: ReasonCode.GRANT},
+    ),
+    Case(
+        "one org's spent grant holds up no other org's job of the same shape",
+        ONE_POOL,
+        tenancy(
+            P1.programs["p1"],
+            grants=[grant("a", org="a", krw=0), grant("b", org="b", krw=1e6)],
+        ),
+        [job(4, id=1, org="a", account="a"), job(4, submit=1, id=2, org="b", account="b")],
+        want_admitted=[2],
+        want_parked={1: ReasonCode.GRANT},
+        want_grant={2: ("b", 36_000)},
+    ),
 ]
 
 
@@ -365,6 +433,8 @@ def test_decide(case: Case) -> None:
     assert [d.job_id for d in decisions if isinstance(d, Preempt)] == case.want_preempted
     power = {d.job.id: d.power_fraction for d in decisions if isinstance(d, Admit)}
     assert {j: p for j, p in power.items() if p < 1} == pytest.approx(case.want_power)
+    paid = {j: (d.grant, d.grant_hold) for j, d in by_id.items() if d.grant is not None}
+    assert paid == case.want_grant
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

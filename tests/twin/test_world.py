@@ -9,12 +9,12 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from aigrid.model import Job, JobState, Reliability, Scenario, Zone
+from aigrid.model import Grant, Job, JobState, Reliability, Scenario, Zone
 from aigrid.report.summary import summarize
-from aigrid.scheduler import Admit, Policy, PolicyName, Snapshot, decide
+from aigrid.scheduler import Admit, Policy, PolicyName, Reason, ReasonCode, Snapshot, decide
 from aigrid.twin.run import TwinRun, run_twin
 from aigrid.twin.world import World
-from tests.builders import fleet, job, pool, program, scenario, site, tenancy
+from tests.builders import fleet, grant, job, pool, program, scenario, site, tenancy
 
 
 def _world(
@@ -100,6 +100,19 @@ def check_invariants(w: World) -> None:
     # No site exceeds its cap.
     for s, mw in enumerate(state.site_mw):
         assert mw <= state.site_cap_mw[s] + 1e-9
+    # No grant goes below zero, and what the scheduler reads of each is what its ledger says.
+    for gid, b in w.grants.balances().items():
+        assert b.spent_krw + b.held_krw <= w.grants.grants[gid].amount
+        assert state.grant_available[gid] == w.grants.available(gid)
+    # A job paid by a grant holds on one grant of its own org and program.
+    for j in w.jobs:
+        held = w.grants.held_by(j.id)
+        if j.state is JobState.RUNNING and j.account is not None:
+            assert held is not None
+            paid_by = w.grants.grants[held[0]]
+            assert (paid_by.program, paid_by.org) == (j.program, j.account)
+        elif j.state is not JobState.RUNNING:
+            assert held is None
     # Quota: within nominal, or borrowed from what is idle in the cohort.
     cohort_use: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for pid, prog in w.scenario.tenancy.programs.items():
@@ -112,6 +125,35 @@ def check_invariants(w: World) -> None:
     for cohort, by_model in cohort_use.items():
         for model, g in by_model.items():
             assert g <= state.cohort_nominal[cohort][model]
+
+
+GRANT_REASON = Reason(ReasonCode.GRANT).message
+
+# Grants of p1 and p2 to the orgs o0..o2: small enough to run out, some opening late, some for
+# one GPU model only; p3 pays from its budget. Org o2 may have none (its jobs are refused).
+GRANTS = st.lists(
+    st.builds(
+        lambda k, prog, org, krw, gpu_h, opens, model: grant(
+            f"g{k}-{prog}-{org}",
+            program=prog,
+            org=org,
+            krw=None if gpu_h else krw,
+            gpu_hours=gpu_h,
+            valid_from_h=opens,
+            models=(model,) if model else (),
+        ),
+        st.integers(0, 3),
+        st.sampled_from(["p1", "p2"]),
+        st.sampled_from(["o0", "o1", "o2"]),
+        st.sampled_from([0.0, 50_000.0, 400_000.0, 5e6]),
+        st.sampled_from([None, None, 5.0, 40.0]),
+        st.sampled_from([0.0, 0.0, 2.0]),
+        st.sampled_from([None, None, "H100"]),
+    ),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda g: g.id,
+)
 
 
 job_specs = st.lists(
@@ -137,6 +179,7 @@ job_specs = st.lists(
     cap_mw=st.sampled_from([0.02, 0.03, 0.05, 0.1, 1.0]),
     policy=st.sampled_from(["fifo", "fair", "fair+powercap", "fair+reclaim"]),
     failures=st.booleans(),
+    grants=st.one_of(st.none(), GRANTS),
 )
 def test_invariants_hold_after_every_event(
     specs: list[tuple[int, int, int, str, bool]],
@@ -147,6 +190,7 @@ def test_invariants_hold_after_every_event(
     cap_mw: float,
     policy: str,
     failures: bool,
+    grants: list[Grant] | None,
 ) -> None:
     pools = [
         pool(f"p{i}", site=f"s{i % 2}", gpn=gpn, nodes=n, model="H100" if i % 2 else "B200")
@@ -163,12 +207,12 @@ def test_invariants_hold_after_every_event(
         )
         for k, q in enumerate(quotas)
     ]
-    sc = scenario(fleet(pools, sites=sites), tenancy(*progs))
+    sc = scenario(fleet(pools, sites=sites), tenancy(*progs, grants=grants or ()))
     # Idle power alone must fit (a scenario file would be refused otherwise).
     if any(sc.fleet.site_power_mw(s.id, busy=False) > s.grid_cap_mw for s in sites):
         return
     jobs = [
-        job(g, submit=float(t), runtime=float(r), program=p, sovereign=sov, id=i)
+        job(g, submit=float(t), runtime=float(r), program=p, sovereign=sov, id=i, org=f"o{i % 3}")
         for i, (g, t, r, p, sov) in enumerate(specs)
     ]
     if failures:
@@ -184,11 +228,12 @@ def test_invariants_hold_after_every_event(
             j.checkpoint_interval_s = 600.0
     jobs.sort(key=lambda j: (j.submit_s, j.id))
     w = World(sc, jobs, Policy.parse(policy), 30_000, seed=len(specs))
-    w.engine.schedule(0.0, w.SAMPLE, None, 9)
-    if w.failures is not None:
-        w.engine.schedule(w.failures.next_after(0.0), w.FAIL, None, 0)
-    w.engine.schedule(jobs_sorted_first(w), w.ARRIVAL, None, 1)
+    w.start()
     step_checking_backfill_promises(w)
+    w.check_limits()
+    if grants:
+        event(f"grant-paid starts: {any(j.account and j.first_start_s is not None for j in jobs)}")
+        event(f"waits for a grant: {any(j.pending_reason == GRANT_REASON for j in jobs)}")
     for j in w.jobs:
         assert (
             j.state.terminal
@@ -266,10 +311,6 @@ def test_backfill_never_delays_a_reserved_job(
     w.engine.schedule(0.0, w.SAMPLE, None, 9)
     w.engine.schedule(w.jobs[0].submit_s, w.ARRIVAL, None, 1)
     step_checking_backfill_promises(w)
-
-
-def jobs_sorted_first(w: World) -> float:
-    return w.jobs[0].submit_s
 
 
 def test_the_warm_up_is_left_out_of_the_figures() -> None:

@@ -35,9 +35,7 @@ def replay_cmd(
         Path | None,
         typer.Argument(help="The trace file (.gz is read as it is); omit with --from-db."),
     ] = None,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help=f"Trace format: {_FORMATS}.")
-    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help=f"Trace format: {_FORMATS}.")] = None,
     from_db: Annotated[
         str | None,
         typer.Option(

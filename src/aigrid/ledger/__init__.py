@@ -1,4 +1,5 @@
-"""Money: prices per GPU-hour and program budgets (holds, spend), append-only and idempotent.
+"""Money: prices per GPU-hour, program budgets and grants (holds, spend), append-only and
+idempotent.
 
 Pure bookkeeping over `aigrid.model`; no clock, no I/O. Times are passed in.
 """
@@ -15,6 +16,7 @@ from aigrid.ledger.budget import (
     UnknownProgramError,
     balances_from_entries,
 )
+from aigrid.ledger.grants import GrantLedger
 from aigrid.ledger.prices import GpuHourPrice, PriceList, charge_krw, gpu_hour_price
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "Entry",
     "EntryKind",
     "GpuHourPrice",
+    "GrantLedger",
     "LedgerError",
     "OverspendError",
     "PriceList",

@@ -73,3 +73,8 @@ class DemandStream:
     max_walltime_h: float = 14 * 24.0
     checkpoint_interval_min: float | None = None
     """How often its jobs save progress; None: they cannot resume after an interruption."""
+
+
+def stream_org(stream_id: str, k: int) -> str:
+    """The name of a stream's `k`-th org (a stream's orgs are anonymous, numbered from 0)."""
+    return f"{stream_id}-{k:03d}"

@@ -103,6 +103,9 @@ class Job:
     preemptible: bool = False
     checkpoint_interval_s: float | None = None
     """How often the job saves its progress; None if it cannot resume (restarts from scratch)."""
+    account: str | None = None
+    """The org whose grants under `program` pay for the job; None when the program's budget
+    pays directly. Jobs are queued per account, so one org's empty grant holds up no other."""
     state: JobState = JobState.PENDING
     start_s: float | None = None
     end_s: float | None = None

@@ -57,7 +57,12 @@ class Org:
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """Credit of a program to an org, in KRW or GPU-hours, for a time window (hours from start)."""
+    """Credit of a program to an org, in KRW or GPU-hours, for a time window (hours from start).
+
+    A job of the org under the program starts only if one of its grants, valid at that moment
+    and allowing the GPU model and zone, covers the job's walltime (in KRW at its price, or in
+    GPU-hours); that much is held until the job ends and what it used is charged.
+    """
 
     id: str
     program: str
@@ -68,6 +73,26 @@ class Grant:
     valid_to_h: float = float("inf")
     gpu_models: tuple[str, ...] = ()
     zones: tuple[Zone, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.krw is None) == (self.gpu_hours is None):
+            raise ValueError(f"grant {self.id!r}: give krw or gpu_hours, not both or neither")
+
+    @property
+    def in_gpu_hours(self) -> bool:
+        return self.gpu_hours is not None
+
+    @property
+    def amount(self) -> int:
+        """The credit in the ledger's unit for it: whole KRW, or GPU-seconds."""
+        if self.gpu_hours is not None:
+            return int(self.gpu_hours * 3600.0)
+        assert self.krw is not None
+        return int(self.krw)
+
+    def valid_at(self, t_s: float) -> bool:
+        """Whether the grant may pay for a start at `t_s` (seconds from the scenario's start)."""
+        return self.valid_from_h * 3600.0 <= t_s < self.valid_to_h * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +105,8 @@ class Tenancy:
 
     def cohort_members(self, cohort: str) -> tuple[str, ...]:
         return tuple(p.id for p in self.programs.values() if p.cohort == cohort)
+
+    @property
+    def granted_programs(self) -> frozenset[str]:
+        """Programs that pay through grants: their jobs need a grant of their org."""
+        return frozenset(g.program for g in self.grants)

@@ -79,6 +79,28 @@ def _reliability(run: TwinRun) -> dict[str, Any]:
     }
 
 
+def _grants(run: TwinRun) -> dict[str, Any]:
+    """Grants of programs to orgs, by unit: credit, spent and held at the end of the run, and
+    how many are used up (less than 1% of their credit left)."""
+    book = run.world.grants
+    out: dict[str, Any] = {"count": len(book.grants)}
+    for unit, in_gpu_hours, scale in (("krw", False, 1.0), ("gpu_hours", True, 3600.0)):
+        grants = [g for g in book.grants.values() if g.in_gpu_hours is in_gpu_hours]
+        balances = [book.balance(g.id) for g in grants]
+        out[unit] = {
+            "grants": len(grants),
+            "credit": _r(sum(g.amount for g in grants) / scale, 1),
+            "spent": _r(sum(b.spent_krw for b in balances) / scale, 1),
+            "held": _r(sum(b.held_krw for b in balances) / scale, 1),
+            "used_up": sum(
+                1
+                for g, b in zip(grants, balances, strict=True)
+                if b.available_krw < 0.01 * g.amount
+            ),
+        }
+    return out
+
+
 def summarize(run: TwinRun) -> dict[str, Any]:
     world = run.world
     scenario = run.scenario
@@ -229,6 +251,7 @@ def summarize(run: TwinRun) -> dict[str, Any]:
             },
         },
         "budget": {"by_program": budget},
+        "grants": _grants(run),
         "reliability": _reliability(run),
         "preemptions": {
             "count": sum(world.preemptions.values()),

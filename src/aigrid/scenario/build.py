@@ -24,10 +24,11 @@ from aigrid.model import (
     Tariff,
     Tenancy,
 )
+from aigrid.model.demand import stream_org
 from aigrid.scenario.schema import (
     WEEKDAYS,
     DayHours,
-    GrantSpec,
+    GrantTermsSpec,
     ScenarioSpec,
     SizeSpec,
     StreamSpec,
@@ -115,15 +116,23 @@ def _tenancy(spec: ScenarioSpec) -> Tenancy:
             for p in spec.programs
         },
         orgs={o.id: Org(id=o.id, name=o.name, tenant_class=o.tenant_class) for o in spec.orgs},
-        grants=tuple(_grant(g) for g in spec.grants),
+        grants=(
+            *(_grant(g, g.id, g.program, g.org) for g in spec.grants),
+            *(
+                _grant(s.grant, stream_org(s.id, k), s.program, stream_org(s.id, k))
+                for s in spec.demand
+                if s.grant is not None
+                for k in range(s.orgs)
+            ),
+        ),
     )
 
 
-def _grant(g: GrantSpec) -> Grant:
+def _grant(g: GrantTermsSpec, grant_id: str, program: str, org: str) -> Grant:
     return Grant(
-        id=g.id,
-        program=g.program,
-        org=g.org,
+        id=grant_id,
+        program=program,
+        org=org,
         krw=g.krw,
         gpu_hours=g.gpu_hours,
         valid_from_h=g.valid_from_h,

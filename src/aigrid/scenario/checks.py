@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from aigrid.model import Zone
+from aigrid.model.demand import stream_org
 from aigrid.scenario.errors import Loc, Problem, format_loc
 from aigrid.scenario.schema import (
     PoolSpec,
@@ -218,6 +219,21 @@ def _orgs_and_grants(spec: ScenarioSpec) -> Iterator[Problem]:
         for j, model in enumerate(grant.gpu_models):
             if model not in spec.gpu_models:
                 yield _unknown((*at, "gpu_models", j), "gpu model", model, spec.gpu_models)
+    named = {g.id for g in spec.grants}
+    for i, stream in enumerate(spec.demand):
+        if stream.grant is None:
+            continue
+        at = ("demand", i, "grant")
+        for j, model in enumerate(stream.grant.gpu_models):
+            if model not in spec.gpu_models:
+                yield _unknown((*at, "gpu_models", j), "gpu model", model, spec.gpu_models)
+        clash = sorted(named & {stream_org(stream.id, k) for k in range(stream.orgs)})
+        if clash:
+            yield Problem(
+                at,
+                f"the stream's grants are named after its orgs ({stream_org(stream.id, 0)}, "
+                f"...), and grant {clash[0]!r} is already named in grants",
+            )
 
 
 # --- demand ----------------------------------------------------------------------------

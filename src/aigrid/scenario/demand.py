@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aigrid.errors import UsageError
-from aigrid.model.demand import Arrivals, Choice, DemandStream, LogNormal, PowerLaw
+from aigrid.model.demand import Arrivals, Choice, DemandStream, LogNormal, PowerLaw, stream_org
 from aigrid.model.job import Job, JobClass
 from aigrid.model.scenario import Scenario
 from aigrid.model.tenancy import Program, TenantClass
@@ -575,7 +575,7 @@ def generate_streams(
     order = np.argsort(submit, kind="stable")
     stream_idx = stream_idx[order]
     org_code = np.concatenate([d.org + off for d, off in zip(drawn, org_offsets, strict=True)])
-    org_names = [f"{s.id}-{k:03d}" for s in streams for k in range(s.orgs)]
+    org_names = [stream_org(s.id, k) for s in streams for k in range(s.orgs)]
 
     columns: list[list[object]] = [
         _per_stream(org_names, org_code[order]),

@@ -280,10 +280,9 @@ class OrgSpec(Spec):
     tenant_class: TenantClassName
 
 
-class GrantSpec(Spec):
-    id: Id
-    program: Id
-    org: Id
+class GrantTermsSpec(Spec):
+    """What a grant gives: KRW or GPU-hours, for a window, on some GPU models and zones."""
+
     krw: KRW | None = Field(default=None, ge=0)
     gpu_hours: float | None = Field(default=None, ge=0)
     valid_from_h: Hours = Field(default=0.0, ge=0)
@@ -292,12 +291,20 @@ class GrantSpec(Spec):
     zones: list[ZoneName] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _credit(self) -> GrantSpec:
-        if self.krw is None and self.gpu_hours is None:
-            raise ValueError("a grant needs krw or gpu_hours")
+    def _credit(self) -> GrantTermsSpec:
+        if (self.krw is None) == (self.gpu_hours is None):
+            raise ValueError("a grant needs krw or gpu_hours (one of them)")
         if self.valid_to_h is not None and self.valid_to_h <= self.valid_from_h:
             raise ValueError("valid_to_h must be after valid_from_h")
         return self
+
+
+class GrantSpec(GrantTermsSpec):
+    """A grant of a program to a named org."""
+
+    id: Id
+    program: Id
+    org: Id
 
 
 class ChoiceSpec(Spec):
@@ -406,6 +413,9 @@ class StreamSpec(Spec):
     max_walltime_h: Hours = Field(default=14 * 24.0, gt=0)
     checkpoint_interval_min: float | None = Field(default=None, gt=0)
     """How often its jobs save progress; leave out for jobs that cannot resume."""
+    grant: GrantTermsSpec | None = None
+    """A grant of the program to each of the stream's orgs. Once a program has any grant, its
+    jobs start only on a grant of their org."""
 
 
 class ReliabilitySpec(Spec):

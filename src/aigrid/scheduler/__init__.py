@@ -16,6 +16,7 @@ from aigrid.scheduler.decisions import (
     Reserve,
     Unreserve,
 )
+from aigrid.scheduler.grants import GrantPick, grant_token, pick_grant
 from aigrid.scheduler.policy import Policy, PolicyName, dominant_share
 from aigrid.scheduler.queues import (
     PoolNeed,
@@ -33,6 +34,7 @@ __all__ = [
     "Admit",
     "ClusterState",
     "Decision",
+    "GrantPick",
     "Park",
     "Policy",
     "PolicyName",
@@ -55,5 +57,7 @@ __all__ = [
     "commit",
     "decide",
     "dominant_share",
+    "grant_token",
+    "pick_grant",
     "wake_after_release",
 ]

@@ -75,6 +75,7 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
     decisions: list[Decision] = []
     taken: list[tuple[int, str, Placement]] = []
     held: dict[str, float] = {}
+    grant_held: dict[str, float] = {}
     consumed: dict[QueueKey, int] = {}
     heap: list[tuple[OrderKey, QueueKey]] = []
     reservations = dict(state.reservations)  # this cycle's view: reservations made or dropped
@@ -110,6 +111,7 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     reservations,
                     policy.min_power_fraction,
                     snapshot.light_sites if policy.defer_batch else None,
+                    grant_held,
                 )
                 if isinstance(fit, Refusal):
                     decisions.append(
@@ -135,6 +137,9 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                         del program_part[k]
                     taken.append((job.id, job.program, placement))
                     held[job.program] = held.get(job.program, 0.0) + fit.hold
+                    if fit.grant is not None:
+                        g = fit.grant.grant
+                        grant_held[g] = grant_held.get(g, 0.0) + fit.grant.amount
                     decisions.append(
                         Admit(
                             job,
@@ -143,6 +148,8 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                             fit.hold,
                             fit.borrowed,
                             fraction_of(fit.cap_tenths),
+                            None if fit.grant is None else fit.grant.grant,
+                            0.0 if fit.grant is None else fit.grant.amount,
                         )
                     )
                     outcome_next = True

@@ -21,6 +21,10 @@ class Admit:
     borrowed: bool
     power_fraction: float = 1.0
     """Fraction of full board power its GPUs are held to (1.0: not capped)."""
+    grant: str | None = None
+    """The grant of the job's org that pays for it (jobs with an account)."""
+    grant_hold: float = 0.0
+    """What to hold on that grant, in its unit (whole KRW, or GPU-seconds)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from aigrid.energy import deepest_cap_tenths, fraction_of, throughput
 from aigrid.model import Job, JobClass, Placement, Zone
+from aigrid.scheduler.grants import GrantPick, grant_token, pick_grant
 from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
 from aigrid.scheduler.reasons import Reason, ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation
@@ -61,6 +62,9 @@ def _eligibility(state: ClusterState, key: QueueKey) -> Eligibility:
     if not pools:
         detail = "sovereign data needs a sovereign-zone pool" if key.sovereign else ""
         return Eligibility((), Reason(ReasonCode.NO_ELIGIBLE_POOL, detail))
+    if key.account and (key.program, key.account) not in state.grants_of:
+        detail = f"{key.account} has no grant of {key.program}"
+        return Eligibility((), Reason(ReasonCode.GRANT, detail))
     fitting = []
     for i in pools:
         pool = fleet.pools[i]
@@ -121,6 +125,8 @@ class Choice:
     """Nodes reserved for another job, to keep off."""
     cap_tenths: int = 0
     """Tenths of full board power the job's GPUs are held below (power capping)."""
+    grant: GrantPick | None = None
+    """The org's grant that pays, and what to hold on it (jobs with an account)."""
 
 
 def choose(
@@ -132,6 +138,7 @@ def choose(
     reservations: Mapping[int, Reservation] | None = None,
     min_power_fraction: float | None = None,
     light_sites: frozenset[int] | None = None,
+    grant_held: Mapping[str, float] | None = None,
 ) -> Choice | Refusal:
     """Run the dynamic filters over `pools` and pick the best one, or say why none fits.
 
@@ -144,6 +151,9 @@ def choose(
 
     With `light_sites` (deferral), a batch job starts only at a site whose tariff is in its
     light-load hours now.
+
+    A job with an account needs a grant of its org that covers it (`aigrid.scheduler.grants`);
+    `grant_held` is credit already promised in this cycle, by grant id.
     """
     if reservations is None:
         reservations = state.reservations
@@ -152,7 +162,6 @@ def choose(
     cohort = program.cohort
     usage = state.usage[job.program]
     price_fraction = program.price_fraction_for(job.tenant_class)
-    walltime_h = job.walltime_s / 3600.0
     best: Choice | None = None
     best_score: tuple[int, int, int, int] | None = None
     worst = ReasonCode.NO_ELIGIBLE_POOL
@@ -190,12 +199,12 @@ def choose(
         borrowed = not within
         # budget
         price = fleet.gpu_models[model].list_price_krw_per_gpu_h * price_fraction
-        # Whole KRW, rounded up, as the ledger holds it.
-        hold = float(math.ceil(alloc * walltime_h * price))
-        if hold > budget_left:
-            worst = max(worst, ReasonCode.BUDGET)
-            tokens.append(("budget", job.program))
+        paid = _payment(state, job, i, alloc, price, 1.0, budget_left, now, grant_held)
+        if isinstance(paid, ReasonCode):
+            worst = max(worst, paid)
+            tokens.append(_payment_token(job, paid))
             continue
+        hold, grant = paid
         # capacity
         cap = state.capacity[i]
         if single:
@@ -250,6 +259,15 @@ def choose(
                     need_mw -= state.power.cap_saving_mw(i, alloc * deepest)
                 power_needs[site] = min(power_needs.get(site, need_mw), need_mw)
                 continue
+            # Held below full power, it runs slower and may keep its GPUs for walltime / speed:
+            # what it holds must cover that.
+            stretch = 1.0 / throughput(fraction_of(cap_tenths))
+            paid = _payment(state, job, i, alloc, price, stretch, budget_left, now, grant_held)
+            if isinstance(paid, ReasonCode):
+                worst = max(worst, paid)
+                tokens.append(_payment_token(job, paid))
+                continue
+            hold, grant = paid
         # deferral of batch work to light-load hours
         if (
             light_sites is not None
@@ -262,10 +280,45 @@ def choose(
         score = (1 if borrowed else 0, cap_tenths, leftover, i)
         if best_score is None or score < best_score:
             best_score = score
-            best = Choice(i, slot, nodes, alloc, borrowed, price, hold, avoid, cap_tenths)
+            best = Choice(i, slot, nodes, alloc, borrowed, price, hold, avoid, cap_tenths, grant)
     if best is not None:
         return best
     return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim, power_needs, quota_needs)
+
+
+def _payment(
+    state: ClusterState,
+    job: Job,
+    pool: int,
+    alloc: int,
+    price: float,
+    stretch: float,
+    budget_left: float,
+    now: float,
+    grant_held: Mapping[str, float] | None,
+) -> tuple[float, GrantPick | None] | ReasonCode:
+    """What the job holds of its program's budget (whole KRW, rounded up, as the ledger holds
+    it) and of its org's grant, for `alloc` GPUs over its walltime times `stretch`; or the
+    reason it cannot pay."""
+    hold = float(math.ceil(alloc * job.walltime_s / 3600.0 * stretch * price))
+    if hold > budget_left:
+        return ReasonCode.BUDGET
+    if job.account is None:
+        return hold, None
+    p = state.fleet.pools[pool]
+    zone = state.fleet.sites[p.site].zone
+    gpu_s = math.ceil(alloc * job.walltime_s * stretch)
+    grant = pick_grant(state, job, p.gpu_model, zone, hold, gpu_s, now, grant_held or {})
+    if grant is None:
+        return ReasonCode.GRANT
+    return hold, grant
+
+
+def _payment_token(job: Job, code: ReasonCode) -> WakeToken:
+    if code is ReasonCode.GRANT:
+        assert job.account is not None
+        return grant_token(job.program, job.account)
+    return ("budget", job.program)
 
 
 def _need(needs: dict[tuple[str, str], int], where: tuple[str, str], gpus: int) -> None:

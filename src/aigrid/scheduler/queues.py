@@ -1,12 +1,12 @@
 """Pending jobs, grouped into queues keyed by everything that decides their answer.
 
 All jobs in one queue ask for the same thing (program, GPU count, GPU models, sovereignty, job
-class, and a walltime limit within the same power-of-two class), so if the head cannot start,
-the rest cannot either — or, where the walltime matters (a budget hold, room before a backfill
-reservation), only by a margin the class bounds: the queue is *parked* with the head's reason,
-and its jobs are not looked at again until something that could change the answer happens.
-Parking errs on the side of waiting: a job is never started where its head could not be. What can
-change it is named by the wake tokens the scheduler gives with the park:
+class, the org whose grants pay, and a walltime limit within the same power-of-two class), so if
+the head cannot start, the rest cannot either — or, where the walltime matters (a budget hold,
+room before a backfill reservation), only by a margin the class bounds: the queue is *parked*
+with the head's reason, and its jobs are not looked at again until something that could change
+the answer happens. Parking errs on the side of waiting: a job is never started where its head
+could not be. What can change it is named by the wake tokens the scheduler gives with the park:
 
 * `("pool", i, need)`: GPUs freed in pool i; `need` is what must be free for the head to fit
   (`("slot", g)`: one node with g free GPUs, or `("nodes", n)`: n whole free nodes), so a
@@ -14,6 +14,7 @@ change it is named by the wake tokens the scheduler gives with the park:
 * `("site", s)`: power freed at site s.
 * `("quota", c)`: quota freed in cohort (or lone program) c.
 * `("budget", p)`: money freed in program p.
+* `("grant", "p/o")`: credit freed, or a grant opened, for org o under program p.
 
 This is the queue manager shared by the twin and the live service; the scheduler only reads it.
 """
@@ -37,6 +38,8 @@ class QueueKey(NamedTuple):
     """ceil(log2(walltime in minutes)): 0 for up to a minute, 1 for two, ... 14 for ~11 days."""
     job_class: JobClass
     """Policies treat classes differently (batch work may be deferred)."""
+    account: str = ""
+    """The org whose grants pay (`Job.account`), or "" where the program pays directly."""
 
     @classmethod
     def of(cls, job: Job) -> QueueKey:
@@ -48,6 +51,7 @@ class QueueKey(NamedTuple):
             job.sovereign,
             math.ceil(math.log2(minutes) - 1e-9),
             job.job_class,
+            job.account or "",
         )
 
 

@@ -20,10 +20,11 @@ class ReasonCode(IntEnum):
     QUOTA = 2
     BORROWING_LIMIT = 3
     BUDGET = 4
-    NO_CAPACITY = 5
-    RESERVED = 6
-    POWER_CAP = 7
-    DEFERRED = 8
+    GRANT = 5
+    NO_CAPACITY = 6
+    RESERVED = 7
+    POWER_CAP = 8
+    DEFERRED = 9
 
     @property
     def slug(self) -> str:
@@ -36,6 +37,8 @@ _TEXT = {
     ReasonCode.QUOTA: "its program's quota for this GPU model is in use or lent to its cohort",
     ReasonCode.BORROWING_LIMIT: "its program's quota is in use and the cohort has no idle quota",
     ReasonCode.BUDGET: "its program's budget cannot cover the job's walltime at its price",
+    ReasonCode.GRANT: "no grant of its org, valid now for this GPU model and zone, can cover "
+    "the job's walltime",
     ReasonCode.NO_CAPACITY: "waiting for free GPUs in the pools it may use",
     ReasonCode.RESERVED: "the free GPUs are held for a larger job's backfill reservation",
     ReasonCode.POWER_CAP: "the site's grid connection cannot take the extra power",

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aigrid.energy import SitePower
-from aigrid.model import Fleet, Placement, Tenancy
+from aigrid.model import Fleet, Grant, Placement, Tenancy
 from aigrid.scheduler.capacity import PoolCapacity
 
 
@@ -87,6 +87,14 @@ class ClusterState:
         self.budget_available: dict[str, float] = {
             pid: p.budget_krw for pid, p in tenancy.programs.items()
         }
+        self.grants_of: dict[tuple[str, str], tuple[Grant, ...]] = {}
+        """(program, org) -> its grants, the soonest to expire first (so credit that would
+        lapse is used before credit that would keep)."""
+        for g in sorted(tenancy.grants, key=lambda g: (g.valid_to_h, g.valid_from_h, g.id)):
+            self.grants_of[(g.program, g.org)] = (*self.grants_of.get((g.program, g.org), ()), g)
+        self.grant_available: dict[str, float] = {g.id: g.amount for g in tenancy.grants}
+        """Grant id -> credit a new hold may take, in the grant's unit (KRW or GPU-seconds);
+        kept by whoever owns the grant ledger, as `budget_available` is."""
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -57,12 +57,12 @@ class RecordedWorld(World):
         self.late_starts = 0
         """Jobs that started later than recorded because their GPUs were still busy."""
 
-    def run(self) -> None:
+    def start(self) -> None:
+        super().start()
         for job in self.jobs:
             rec = self.records.get(job.id)
             if rec is not None and rec.start_s <= self.horizon_s:
                 self.engine.schedule(max(rec.start_s, job.submit_s), self.START, job, _PRIO_START)
-        super().run()
 
     def _request_pass(self, t: float) -> None:
         """Something was freed: jobs whose recorded GPUs were busy try again."""

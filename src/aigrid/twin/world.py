@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from aigrid.energy import tenths_of, throughput
-from aigrid.ledger import ProgramAccounts
-from aigrid.model import Job, JobState, LoadPeriod, Scenario, TenantClass
+from aigrid.ledger import GrantLedger, ProgramAccounts
+from aigrid.model import Grant, Job, JobState, LoadPeriod, Scenario, TenantClass
 from aigrid.scheduler import (
     Admit,
     ClusterState,
@@ -29,6 +29,7 @@ from aigrid.scheduler import (
     Snapshot,
     commit,
     decide,
+    grant_token,
     wake_after_release,
 )
 from aigrid.twin.engine import EventEngine
@@ -101,6 +102,13 @@ class World:
         self.accounts = ProgramAccounts.from_programs(scenario.tenancy.programs, keep_entries=False)
         for pid in scenario.tenancy.programs:
             self.state.budget_available[pid] = self.accounts.available_krw(pid)
+        self.grants = GrantLedger(scenario.tenancy.grants, keep_entries=False)
+        granted = scenario.tenancy.granted_programs
+        if granted:
+            # Programs that fund orgs through grants: their jobs pay from their org's grants.
+            for job in jobs:
+                if job.program in granted:
+                    job.account = job.org
         self.meters = SiteMeters(scenario, self.state, horizon_s)
         self.engine = EventEngine(log=log_events)
         self.charges: dict[int, Charges] = {}
@@ -129,6 +137,7 @@ class World:
         self.MEASURE = e.register(self._on_measure)
         self.FAIL = e.register(self._on_failure)
         self.REPAIR = e.register(self._on_repair)
+        self.GRANT_OPEN = e.register(self._on_grant_open)
         self.failures: FailureProcess | None = None
         if scenario.reliability is not None and seed is not None:
             self.failures = FailureProcess(scenario.fleet, scenario.reliability, seed)
@@ -153,6 +162,12 @@ class World:
     # -- running --------------------------------------------------------------------------------
 
     def run(self) -> None:
+        self.start()
+        self.engine.run(until=self.horizon_s)
+        self.finish()
+
+    def start(self) -> None:
+        """Schedule the first events: arrivals, the clocks, failures, grants opening."""
         if self.jobs:
             self.engine.schedule(self.jobs[0].submit_s, self.ARRIVAL, None, _PRIO_ARRIVAL)
         self.engine.schedule(self.measure_from_s, self.MEASURE, None, _PRIO_MEASURE)
@@ -161,8 +176,9 @@ class World:
             self.engine.schedule(0.0, self.TARIFF_HOUR, None, _PRIO_MEASURE)
         if self.failures is not None:
             self.engine.schedule(self.failures.next_after(0.0), self.FAIL, None, _PRIO_END)
-        self.engine.run(until=self.horizon_s)
-        self.finish()
+        for g in self.scenario.tenancy.grants:
+            if 0.0 < g.valid_from_h * 3600.0 <= self.horizon_s:
+                self.engine.schedule(g.valid_from_h * 3600.0, self.GRANT_OPEN, g, _PRIO_END)
 
     # -- event handlers ---------------------------------------------------------------------------
 
@@ -207,6 +223,10 @@ class World:
         actual = charge.alloc * (t - start) / 3600.0 * charge.price
         self.accounts.settle(job.id, actual, t)
         state.budget_available[job.program] = self.accounts.available_krw(job.program)
+        held = self.grants.held_by(job.id)
+        if held is not None:
+            self.grants.settle(job.id, actual, charge.alloc * (t - start), t)
+            state.grant_available[held[0]] = self.grants.available(held[0])
         if final is None:
             overhead = 0.0
             if self.scenario.reliability is not None:
@@ -254,6 +274,22 @@ class World:
         for job in self.jobs:
             if job.state is JobState.RUNNING:
                 self._count_busy(job, self.horizon_s)
+        self.check_limits()
+
+    def check_limits(self) -> None:
+        """Raise if the run broke a limit it must keep: a site over its grid cap, a program
+        over its budget, a grant below zero. Cheap, so every run checks."""
+        state = self.state
+        for i, site in enumerate(state.site_ids):
+            if self.meters.peak_mw[i] > state.site_cap_mw[i] * (1 + 1e-9):
+                raise RuntimeError(
+                    f"site {site} drew {self.meters.peak_mw[i]:.3f} MW, over its "
+                    f"{state.site_cap_mw[i]:.3f} MW cap"
+                )
+        for name, books in (("program", self.accounts), ("grant", self.grants)):
+            for key, b in books.balances().items():
+                if b.available_krw < 0:
+                    raise RuntimeError(f"{name} {key} went below zero: {b}")
 
     def _on_failure(self, t: float, _payload: object) -> None:
         """A node fails: its jobs are interrupted and requeued, and it is out for a while."""
@@ -290,7 +326,12 @@ class World:
             self._request_pass(t)
 
     def _wake_after_release(self, t: float, job: Job, pool: int) -> None:
-        if wake_after_release(self.queues, self.state, job.program, pool):
+        if wake_after_release(self.queues, self.state, job.program, pool, job.account):
+            self._request_pass(t)
+
+    def _on_grant_open(self, t: float, grant: Grant) -> None:
+        """A grant's window opens: jobs its org has waiting may now be paid for."""
+        if self.queues.wake(grant_token(grant.program, grant.org)):
             self._request_pass(t)
 
     def _request_pass(self, t: float) -> None:
@@ -326,6 +367,12 @@ class World:
                 if not self.accounts.hold(job.id, job.program, d.hold_krw, t):
                     raise RuntimeError(f"job {job.id}: admitted without budget to hold")
                 state.budget_available[job.program] = self.accounts.available_krw(job.program)
+                if d.grant is not None:
+                    if not self.grants.hold(job.id, d.grant, d.grant_hold, t):
+                        raise RuntimeError(f"job {job.id}: admitted without grant credit to hold")
+                    state.grant_available[d.grant] = self.grants.available(d.grant)
+                elif job.account is not None:
+                    raise RuntimeError(f"job {job.id}: admitted without a grant to pay for it")
                 self.charges[job.id] = Charges(
                     d.price_krw_per_gpu_h, d.hold_krw, d.placement.gpus, d.borrowed
                 )
