@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from aigrid.ledger import PriceList, charge_krw, gpu_hour_price
@@ -74,3 +76,34 @@ def test_negative_fraction_is_refused() -> None:
     bad = Program("p", "p", 0.0, {}, (), price_fraction={TenantClass.SME: -0.1})
     with pytest.raises(ValueError, match="price fraction"):
         gpu_hour_price(B200, bad, TenantClass.SME)
+
+
+def test_a_site_with_its_own_list_price_and_a_reserved_discount() -> None:
+    """9,000 KRW list, 10,000 at the dear site; reserved 35% off; SMEs then pay 7.5%."""
+    b200 = GpuModel(
+        "B200", 180, 1000, 150, 800, list_price_krw_per_gpu_h=9000, price_by_site={"dear": 10_000}
+    )
+    reserved = dataclasses.replace(GOV_POOL, reserved_discount=0.35)
+    cheap = gpu_hour_price(b200, reserved, TenantClass.SME, "s")
+    dear = gpu_hour_price(b200, reserved, TenantClass.SME, "dear")
+    assert cheap.krw_per_gpu_h == pytest.approx(9000 * 0.65 * 0.075)  # 438.75
+    assert dear.krw_per_gpu_h == pytest.approx(10_000 * 0.65 * 0.075)  # 487.5
+    assert (dear.site, dear.list_krw_per_gpu_h, dear.reserved_discount) == ("dear", 10_000, 0.35)
+    assert gpu_hour_price(b200, GOV_POOL, TenantClass.ENTERPRISE, "dear").krw_per_gpu_h == 10_000
+
+    f = fleet()
+    f = dataclasses.replace(
+        f,
+        gpu_models={**f.gpu_models, "B200": b200},
+        sites={**f.sites, "dear": Site("dear", "seoul", 10.0, 1.25, Zone.SOVEREIGN, "t")},
+        pools=(*f.pools, Pool("d", "dear", "B200", 8, 2, 8, "gov")),
+    )
+    prices = PriceList(f, {"gov_gpu_pool": reserved})
+    assert prices.krw_per_gpu_h(1, "gov_gpu_pool", TenantClass.SME) == pytest.approx(438.75)
+    assert prices.krw_per_gpu_h(2, "gov_gpu_pool", TenantClass.SME) == pytest.approx(487.5)
+    assert prices.quote(2, "gov_gpu_pool", TenantClass.SME).site == "dear"
+
+
+def test_a_reserved_discount_outside_zero_to_one_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"reserved discount 1\.5"):
+        gpu_hour_price(B200, dataclasses.replace(GOV_POOL, reserved_discount=1.5), TenantClass.SME)

@@ -353,6 +353,15 @@ CASES = [
         want_detail="site 'daejeon' draws 0.354 MW with every GPU idle (sum of GPUs x "
         "(idle_w + host_w) x PUE 1.3), above its grid cap of 0.3 MW",
     ),
+    # --- prices
+    Case(
+        "a list price for a site that does not exist",
+        "list_price_krw_per_gpu_h: 9000}",
+        "list_price_krw_per_gpu_h: 9000, price_by_site_krw_per_gpu_h: {busan: 9500}}",
+        want_loc="gpu_models.B200.price_by_site_krw_per_gpu_h.busan",
+        want_line_at="price_by_site_krw_per_gpu_h: {busan",
+        want_detail="unknown site 'busan'",
+    ),
     # --- grants
     Case(
         "a stream's grant for an unknown GPU model",

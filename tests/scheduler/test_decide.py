@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from aigrid.scheduler import (
     Snapshot,
     decide,
 )
-from tests.builders import fleet, grant, job, pool, program, site, tenancy
+from tests.builders import H100, fleet, grant, job, pool, program, site, tenancy
 
 
 @dataclass
@@ -55,6 +56,8 @@ class Case:
     """Job id -> (pool, start, nodes) of the backfill reservations made."""
     want_grant: dict[int, tuple[str, float]] = field(default_factory=dict)
     """Job id -> (grant, amount held on it) for admitted jobs paid by a grant."""
+    want_price: dict[int, tuple[float, float]] = field(default_factory=dict)
+    """Job id -> (price per GPU-hour, KRW held) for admitted jobs whose price matters."""
 
 
 ONE_POOL = fleet([pool("a", nodes=2)])
@@ -318,6 +321,17 @@ CASES = [
         want_admitted=[1, 3],
         want_parked={2: ReasonCode.BORROWING_LIMIT},
     ),
+    Case(
+        "the price is the list price at the pool's site, less the reserved discount",
+        dataclasses.replace(
+            ONE_POOL,
+            gpu_models={"H100": dataclasses.replace(H100, price_by_site={"s1": 5000.0})},
+        ),
+        tenancy(dataclasses.replace(P1.programs["p1"], reserved_discount=0.35)),
+        [job(4, id=1)],
+        want_admitted=[1],
+        want_price={1: (3250.0, 26_000.0)},  # 5,000 x 0.65; x 4 GPUs x 2 h
+    ),
     # -- grants: 4 GPUs x 2 h walltime at 4,500 KRW = 36,000 KRW, or 28,800 GPU-seconds
     Case(
         "a grant that covers the walltime pays; the one expiring first",
@@ -435,6 +449,8 @@ def test_decide(case: Case) -> None:
     assert {j: p for j, p in power.items() if p < 1} == pytest.approx(case.want_power)
     paid = {j: (d.grant, d.grant_hold) for j, d in by_id.items() if d.grant is not None}
     assert paid == case.want_grant
+    for jid, (price, hold) in case.want_price.items():
+        assert (by_id[jid].price_krw_per_gpu_h, by_id[jid].hold_krw) == pytest.approx((price, hold))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -1,5 +1,7 @@
-"""What a job pays per GPU-hour: the GPU model's list price times its program's fraction for the
-job's tenant class (scenario facts §3.5 and §4: academia 0, SMEs 5-10 % of list)."""
+"""What a job pays per GPU-hour: the GPU model's list price at the site, less its program's
+reserved discount, times the program's fraction for the job's tenant class (scenario facts §3.5
+and §4: reserved -35%, academia 0, SMEs 5-10 % of list).
+"""
 
 from __future__ import annotations
 
@@ -20,23 +22,35 @@ class GpuHourPrice:
     program: str
     tenant_class: TenantClass
     list_krw_per_gpu_h: float
+    """The model's list price at the site."""
     fraction: float
     """The program's price fraction for the tenant class (1.0 where the program names none)."""
     krw_per_gpu_h: float
+    site: str | None = None
+    reserved_discount: float = 0.0
 
 
-def gpu_hour_price(model: GpuModel, program: Program, tenant_class: TenantClass) -> GpuHourPrice:
-    """The price per GPU-hour a job of `tenant_class` pays on `model` through `program`."""
+def gpu_hour_price(
+    model: GpuModel, program: Program, tenant_class: TenantClass, site: str | None = None
+) -> GpuHourPrice:
+    """The price per GPU-hour a job of `tenant_class` pays on `model` at `site` through
+    `program`."""
     fraction = program.price_fraction_for(tenant_class)
     if not fraction >= 0:
         raise ValueError(f"program {program.id!r}: price fraction {fraction} for {tenant_class}")
+    discount = program.reserved_discount
+    if not 0 <= discount <= 1:
+        raise ValueError(f"program {program.id!r}: reserved discount {discount} not in [0, 1]")
+    listed = model.list_price_krw_per_gpu_h if site is None else model.list_price_at(site)
     return GpuHourPrice(
         gpu_model=model.name,
         program=program.id,
         tenant_class=tenant_class,
-        list_krw_per_gpu_h=model.list_price_krw_per_gpu_h,
+        list_krw_per_gpu_h=listed,
         fraction=fraction,
-        krw_per_gpu_h=model.list_price_krw_per_gpu_h * fraction,
+        krw_per_gpu_h=listed * (1.0 - discount) * fraction,
+        site=site,
+        reserved_discount=discount,
     )
 
 
@@ -55,22 +69,22 @@ class PriceList:
     Unknown programs raise `KeyError`.
     """
 
-    __slots__ = ("_pool_model", "_quotes")
+    __slots__ = ("_krw", "_pool_where", "_quotes")
 
     def __init__(self, fleet: Fleet, programs: Mapping[str, Program]) -> None:
-        self._pool_model = tuple(p.gpu_model for p in fleet.pools)
-        models = {p.gpu_model for p in fleet.pools}
-        self._quotes: dict[tuple[str, str, TenantClass], GpuHourPrice] = {
-            (m, prog.id, tc): gpu_hour_price(fleet.gpu_models[m], prog, tc)
-            for m in models
+        self._pool_where = tuple((p.site, p.gpu_model) for p in fleet.pools)
+        self._quotes: dict[tuple[str, str, str, TenantClass], GpuHourPrice] = {
+            (site, m, prog.id, tc): gpu_hour_price(fleet.gpu_models[m], prog, tc, site)
+            for site, m in set(self._pool_where)
             for prog in programs.values()
             for tc in TenantClass
         }
+        self._krw = {k: q.krw_per_gpu_h for k, q in self._quotes.items()}
 
     def quote(self, pool: int, program: str, tenant_class: TenantClass) -> GpuHourPrice:
         """The price per GPU-hour on pool `pool` (fleet index), with its breakdown. O(1)."""
-        return self._quotes[(self._pool_model[pool], program, tenant_class)]
+        return self._quotes[(*self._pool_where[pool], program, tenant_class)]
 
     def krw_per_gpu_h(self, pool: int, program: str, tenant_class: TenantClass) -> float:
         """The price per GPU-hour on pool `pool` (fleet index). O(1)."""
-        return self._quotes[(self._pool_model[pool], program, tenant_class)].krw_per_gpu_h
+        return self._krw[(*self._pool_where[pool], program, tenant_class)]

@@ -47,4 +47,13 @@ def fleet_for(name: str, gpus: int | None = None) -> Fleet:
         return local_fleet(gpus if gpus is not None else (detect_gpus() or 8))
     if gpus is not None:
         raise UsageError("--gpus applies only to the local fleet")
-    return load_scenario(name).fleet
+    fleet = load_scenario(name).fleet
+    priced = sorted(m.name for m in fleet.gpu_models.values() if m.price_by_site)
+    if priced:
+        # The store keeps one list price per model; serving would charge other prices than
+        # the scenario says.
+        raise UsageError(
+            f"{name}: the live service keeps one list price per GPU model, but "
+            f"{', '.join(priced)} {'has' if len(priced) == 1 else 'have'} prices by site"
+        )
+    return fleet

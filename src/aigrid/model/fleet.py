@@ -34,6 +34,12 @@ class GpuModel:
     idle_w: float
     host_w: float
     list_price_krw_per_gpu_h: float
+    price_by_site: Mapping[str, float] = field(default_factory=dict)
+    """List price per GPU-hour at the sites where it differs from `list_price_krw_per_gpu_h`
+    (a site with dearer power or land, a cloud with its own price list)."""
+
+    def list_price_at(self, site: str) -> float:
+        return self.price_by_site.get(site, self.list_price_krw_per_gpu_h)
 
     @property
     def busy_it_w(self) -> float:

@@ -26,7 +26,8 @@ class Program:
     `quota` is the nominal number of GPUs per GPU model the program may hold at once. `owners`
     names whose pools its jobs may run on. Programs in the same `cohort` may borrow each other's
     unused quota. `price_fraction` is what the program charges per tenant class, as a fraction of
-    the GPU model's list price (0 for free academic access; 0.075 for the SME terms).
+    the GPU model's list price at the site (0 for free academic access; 0.075 for the SME terms),
+    after its `reserved_discount`.
     """
 
     id: str
@@ -37,6 +38,9 @@ class Program:
     cohort: str | None = None
     price_fraction: Mapping[TenantClass, float] = field(default_factory=dict)
     borrowing: bool = True
+    reserved_discount: float = 0.0
+    """Share off the list price for capacity the program reserved ahead (scenario facts §4:
+    35% for a one-year reservation); its price fractions apply to what is left."""
 
     def price_fraction_for(self, tenant_class: TenantClass) -> float:
         return self.price_fraction.get(tenant_class, 1.0)

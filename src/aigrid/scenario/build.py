@@ -67,6 +67,7 @@ def _fleet(spec: ScenarioSpec) -> Fleet:
                 idle_w=m.idle_w,
                 host_w=m.host_w,
                 list_price_krw_per_gpu_h=m.list_price_krw_per_gpu_h,
+                price_by_site=dict(m.price_by_site_krw_per_gpu_h),
             )
             for name, m in spec.gpu_models.items()
         },
@@ -112,6 +113,7 @@ def _tenancy(spec: ScenarioSpec) -> Tenancy:
                 cohort=p.cohort,
                 price_fraction=dict(p.price_fraction),
                 borrowing=p.borrowing,
+                reserved_discount=p.reserved_discount,
             )
             for p in spec.programs
         },

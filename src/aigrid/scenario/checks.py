@@ -25,6 +25,7 @@ from aigrid.scenario.schema import (
 def check_scenario(spec: ScenarioSpec) -> list[Problem]:
     """Every problem of `spec` that the schema alone cannot see, in document order."""
     checks = (
+        _gpu_model_prices,
         _tariffs,
         _sites,
         _programs,
@@ -53,6 +54,15 @@ def _duplicates(items: Iterable[tuple[Loc, str]], kind: str) -> Iterator[Problem
             )
         else:
             first[name] = loc
+
+
+def _gpu_model_prices(spec: ScenarioSpec) -> Iterator[Problem]:
+    sites = [s.id for s in spec.sites]
+    for name, model in spec.gpu_models.items():
+        for site in model.price_by_site_krw_per_gpu_h:
+            if site not in sites:
+                at: Loc = ("gpu_models", name, "price_by_site_krw_per_gpu_h", site)
+                yield _unknown(at, "site", site, sites)
 
 
 # --- tariffs ---------------------------------------------------------------------------

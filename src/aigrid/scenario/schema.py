@@ -198,6 +198,10 @@ class GpuModelSpec(Spec):
     host_w: Watts = Field(ge=0)
     """The GPU's share of its host (CPU, NIC, fans, switches), drawn whenever it is powered."""
     list_price_krw_per_gpu_h: KRWPerGpuHour = Field(ge=0)
+    price_by_site_krw_per_gpu_h: dict[Id, Annotated[KRWPerGpuHour, Field(ge=0)]] = Field(
+        default_factory=dict
+    )
+    """List price at the sites where it differs."""
 
     @model_validator(mode="after")
     def _idle_below_busy(self) -> GpuModelSpec:
@@ -272,6 +276,8 @@ class ProgramSpec(Spec):
         default_factory=dict
     )
     """Share of the list price each tenant class pays (1 where not named)."""
+    reserved_discount: Fraction = 0.0
+    """Share off the list price for capacity reserved ahead (e.g. 0.35 for a year)."""
 
 
 class OrgSpec(Spec):

@@ -161,7 +161,7 @@ def choose(
     program = state.tenancy.programs[job.program]
     cohort = program.cohort
     usage = state.usage[job.program]
-    price_fraction = program.price_fraction_for(job.tenant_class)
+    prices = state.prices
     best: Choice | None = None
     best_score: tuple[int, int, int, int] | None = None
     worst = ReasonCode.NO_ELIGIBLE_POOL
@@ -198,7 +198,7 @@ def choose(
             continue
         borrowed = not within
         # budget
-        price = fleet.gpu_models[model].list_price_krw_per_gpu_h * price_fraction
+        price = prices.krw_per_gpu_h(i, job.program, job.tenant_class)
         paid = _payment(state, job, i, alloc, price, 1.0, budget_left, now, grant_held)
         if isinstance(paid, ReasonCode):
             worst = max(worst, paid)

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aigrid.energy import SitePower
+from aigrid.ledger.prices import PriceList
 from aigrid.model import Fleet, Grant, Placement, Tenancy
 from aigrid.scheduler.capacity import PoolCapacity
 
@@ -87,6 +88,8 @@ class ClusterState:
         self.budget_available: dict[str, float] = {
             pid: p.budget_krw for pid, p in tenancy.programs.items()
         }
+        self.prices = PriceList(fleet, tenancy.programs)
+        """Price per GPU-hour by pool, program and tenant class."""
         self.grants_of: dict[tuple[str, str], tuple[Grant, ...]] = {}
         """(program, org) -> its grants, the soonest to expire first (so credit that would
         lapse is used before credit that would keep)."""
