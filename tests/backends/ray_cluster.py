@@ -1,8 +1,9 @@
-"""A real, private Ray cluster on this machine, for tests: one head node on loopback with 8
-pretend GPUs, its Jobs API on a free port.
+"""A real, private Ray cluster on this machine, for tests: one head node with 8 pretend GPUs, its
+Jobs API on a free loopback port.
 
-`ray start --head --block` runs as a child of the test session, with every port it opens chosen
-free (never Redis's 6379) and its files in a directory of its own. It is stopped by the PIDs of
+`ray start --head --block` runs as a child of the test session, with each port it can be told
+chosen free (never Redis's 6379; its workers take theirs from Ray's range) and its files in a
+directory of its own. Two test sessions at once each have their own. It is stopped by the PIDs of
 the processes it started (the tree under it, job entrypoints included), never by `ray stop`,
 which would stop every Ray on the machine. Ray comes with the `dev` extra
 (`scripts/bootstrap.sh dev`, which `scripts/test.sh` runs).
@@ -99,25 +100,39 @@ def ray_cluster() -> Iterator[RayCluster]:
 
 
 def _wait_ready(cluster: RayCluster, proc: subprocess.Popen[bytes]) -> None:
-    """Until a first job ran through the Jobs API (the job agent comes up after the API)."""
+    """Until a first job ran through the Jobs API (the job agent comes up after the API; a first
+    job that fails, as one may while the node is still busy starting, is tried again)."""
     deadline = time.monotonic() + START_TIMEOUT_S
-    submitted = False
-    with httpx.Client(base_url=cluster.address, timeout=5.0, trust_env=False) as http:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                break
+    attempt, seen = 0, "no answer"
+    with httpx.Client(base_url=cluster.address, timeout=15.0, trust_env=False) as http:
+        while time.monotonic() < deadline and proc.poll() is None:
+            job = f"aigrid-ray-ready-{attempt}"
             try:
-                if not submitted:
-                    body = {"entrypoint": "true", "submission_id": "aigrid-ray-ready"}
-                    submitted = http.post("/api/jobs/", json=body).status_code == 200
-                elif http.get("/api/jobs/aigrid-ray-ready").json()["status"] == "SUCCEEDED":
-                    return
-            except httpx.HTTPError:
-                pass
+                # Looked up first: a submit that timed out may have made the job all the same.
+                resp = http.get(f"/api/jobs/{job}")
+                if resp.status_code != 200:
+                    resp = http.post(
+                        "/api/jobs/", json={"entrypoint": "true", "submission_id": job}
+                    )
+                    seen = f"submit: HTTP {resp.status_code} {resp.text[-300:]}"
+                else:
+                    info = resp.json()
+                    seen = f"{info['status']}: {info.get('message')}"
+                    if info["status"] == "SUCCEEDED":
+                        return
+                    if info["status"] in ("FAILED", "STOPPED"):
+                        attempt += 1
+            except httpx.HTTPError as exc:
+                seen = repr(exc)
             time.sleep(0.25)
-    log = (cluster.root / "ray-start.log").read_text(errors="replace")[-3000:]
+    logs = [
+        cluster.root / "ray-start.log",
+        *cluster.root.glob("session_*/logs/dashboard_agent.log"),
+    ]
+    tails = "\n".join(f"--- {p.name}:\n{p.read_text(errors='replace')[-2000:]}" for p in logs)
     raise RayMissingError(
-        f"Ray's head node did not take a job within {START_TIMEOUT_S:g} s:\n{log}"
+        f"Ray's head node did not run a job within {START_TIMEOUT_S:g} s "
+        f"(ray start {'exited' if proc.poll() is not None else 'runs'}; last: {seen})\n{tails}"
     )
 
 
