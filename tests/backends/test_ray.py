@@ -162,6 +162,9 @@ def test_a_job_waits_while_its_gpus_are_taken(ray: RayBackend) -> None:
         assert status.state is RunState.STARTING, status
         time.sleep(0.1)
     assert "waiting for resources" in status.detail
+    dropped = ray.submit(launch("dropped", sleeper, gpus=4, walltime_s=300))
+    assert ray.poll(dropped.handle).state is RunState.STARTING
+    ray.cancel(dropped.handle)  # while it waits: stopped once it gets its GPUs, if not before
     ray.cancel(big.handle)
     big_end = wait_for(ray, big.handle)
     assert big_end.state is RunState.CANCELLED
@@ -169,6 +172,7 @@ def test_a_job_waits_while_its_gpus_are_taken(ray: RayBackend) -> None:
     assert status.state is RunState.COMPLETED, status
     assert big_end.ended_s is not None and status.started_s is not None
     assert status.started_s >= big_end.ended_s - 1.0
+    assert wait_for(ray, dropped.handle).state is RunState.CANCELLED
 
 
 def test_a_restarted_server_enforces_walltimes_and_reads_why_jobs_stopped(
