@@ -196,6 +196,8 @@ def test_a_restarted_server_enforces_walltimes_and_reads_why_jobs_stopped(
 def test_an_unknown_key_is_lost(ray: RayBackend) -> None:
     assert isinstance(ray, SupportsPing)
     ray.ping()
+    with RayBackend(ray.address.removeprefix("http://")) as short:  # host:port will do
+        short.ping()
     status = ray.poll(key("never-submitted"))
     assert status.state is RunState.LOST
     assert ray.logs(key("never-submitted"), 100) is None

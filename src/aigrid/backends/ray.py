@@ -48,7 +48,8 @@ _TRANSIENT = {502, 503, 504}
 
 
 class RayBackend:
-    """Jobs on a Ray cluster, addressed by its dashboard URL (e.g. `http://127.0.0.1:8265`)."""
+    """Jobs on a Ray cluster, addressed by its dashboard's URL (`http://127.0.0.1:8265`, or
+    `127.0.0.1:8265` for short)."""
 
     name = "ray"
 
@@ -59,6 +60,8 @@ class RayBackend:
         timeout_s: float = TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        if "://" not in address:
+            address = f"http://{address}"  # host:port, as `ray job submit --address` takes it
         self.address = address.rstrip("/")
         self._http = httpx.Client(
             base_url=self.address, timeout=timeout_s, transport=transport, trust_env=False
