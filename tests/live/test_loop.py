@@ -16,14 +16,19 @@ from aigrid.live.service.jobs import JobRequest, get_job, submit
 from aigrid.live.store import Store
 from aigrid.live.store.fleet import save_fleet
 from aigrid.live.store.models import DecisionRow, LedgerEntryRow
-from aigrid.model import TenantClass
+from aigrid.model import Fleet, TenantClass
 from aigrid.scenario import load_scenario
 from aigrid.scheduler import Policy
 
 
-def setup(store: Store) -> tuple[ServiceContext, Principal]:
+def setup(store: Store, fleet: Fleet | None = None) -> tuple[ServiceContext, Principal]:
+    """An admin, and org `o` with a grant of program `p`, on `fleet` with its own bindings
+    (default: 4 GPUs on the mock backend)."""
     with store.write() as s:
-        save_fleet(s, local_fleet(4), "mock")
+        if fleet is None:
+            save_fleet(s, local_fleet(4), "mock")
+        else:
+            save_fleet(s, fleet)
     ctx = ServiceContext(store, clock=lambda: 1000.0)
     admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
     create_org(ctx, admin, "o", "O", TenantClass.SME)

@@ -6,16 +6,27 @@ and whenever the programs change. It is the only writer of a job's state once su
 
 Each cycle is a table of contents (numbered phases, each one call):
 
+  0. probe      — backends that could not be reached are asked again (after a back-off); one
+                  that is back gets its pools' free GPUs back for the scheduler;
   1. intake     — jobs submitted since the last cycle join their queues;
   2. cancel     — cancel requests: pending jobs leave their queues, running ones are stopped;
-  3. reconcile  — what the backend says became of running jobs: ended ones are written down,
+  3. reconcile  — what the backends say became of running jobs: ended ones are written down,
                   charged from their actual runtime, their GPUs released and the queues that
                   release could help are woken (`wake_after_release`, as the twin does);
   4. schedule   — `decide` on a snapshot; every admit and reject is recorded in the store in one
                   transaction *before* anything acts on it; then `commit` and the budget holds;
-  5. dispatch   — admitted jobs go to the backend under their job id as key, so a repeated
-                  dispatch (after a crash between 4 and 5) is recognised and starts nothing;
+  5. dispatch   — admitted jobs go to the backend of the pool they were placed on, under their
+                  job id as key, so a repeated dispatch (after a crash between 4 and 5) is
+                  recognised and starts nothing;
   6. reasons    — why each parked queue waits, written to its pending jobs.
+
+Each pool is bound to a backend (`aigrid.live.backends.Backends`); a job's row records the name
+of the backend it was dispatched to, and polls and cancels go there. A backend that cannot be
+reached (`BackendUnreachable`) is left alone until it answers again: its running jobs keep their
+state, the free GPUs of its pools are held out of the scheduler's snapshot (so jobs go to other
+pools, or wait with the reason "backend unreachable"), and a job whose submit certainly did not
+reach it goes back in line; one whose submit may have reached it stays bound to it and is
+dispatched again, under the same key, once it is back.
 
 Crash safety follows from the order: the store is written before memory is changed or the
 backend is called, and every write is either idempotent (ledger entries are unique per job,
@@ -38,9 +49,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from aigrid.backends import Backend, BackendError, Launch, RunState, RunStatus
+from aigrid.backends import (
+    Backend,
+    BackendError,
+    BackendUnreachable,
+    Launch,
+    RunState,
+    RunStatus,
+    SupportsPing,
+    SupportsPollMany,
+)
 from aigrid.energy import tenths_of, throughput
 from aigrid.ledger import ProgramAccounts, charge_krw
+from aigrid.live.backends import Backends
 from aigrid.live.service.admin import tenancy_version
 from aigrid.live.service.jobs import queue_key, to_model
 from aigrid.live.store import Store
@@ -66,6 +87,8 @@ from aigrid.scheduler import (
     decide,
     wake_after_release,
 )
+from aigrid.scheduler.placement import eligibility
+from aigrid.scheduler.reasons import ReasonCode
 
 log = logging.getLogger("aigrid.live")
 
@@ -78,6 +101,13 @@ _ENDED = {
 _UNSET = "\0unset"
 PREEMPT_STOP_S = 120.0
 """How long a preempted job may take to stop before the loop decides again without it."""
+PROBE_S = 1.0
+"""How soon an unreachable backend is asked again; the wait doubles each time it still does not
+answer, up to `PROBE_MAX_S`."""
+PROBE_MAX_S = 15.0
+UNREACHABLE = "backend unreachable"
+"""The pending reason of a job whose backend cannot be reached (and the start of its text)."""
+_CAPACITY_REASONS = (ReasonCode.NO_CAPACITY, ReasonCode.RESERVED)
 
 
 @dataclass(slots=True)
@@ -96,6 +126,17 @@ class Running:
     preempted_at: float = 0.0
     power_fraction: float = 1.0
     """Power capping: the fraction of full board power the job's GPUs are held to."""
+    backend: str = ""
+    """The name of the backend the run goes (or went) to: its pool's when it was admitted."""
+    stop_sent: bool = False
+    """Whether the backend took the request to stop it (cancel or preemption)."""
+    maybe_sent: bool = False
+    """Not confirmed dispatched, but a submit may have reached the backend (before a restart,
+    or a submit that timed out): it stays bound to that backend and is submitted again there."""
+
+    @property
+    def stopping(self) -> bool:
+        return self.cancelling or self.preempted_by is not None
 
     @property
     def time_limit_s(self) -> float:
@@ -120,6 +161,21 @@ class LoopStats:
     last_decide_s: float = 0.0
 
 
+@dataclass(slots=True)
+class Outage:
+    """A backend that could not be reached: since when, why, and when to ask it again."""
+
+    since_s: float
+    detail: str
+    retry_at: float
+    """On the monotonic clock."""
+    tries: int = 0
+
+    def reason(self, name: str) -> str:
+        detail = self.detail if len(self.detail) <= 300 else self.detail[:297] + "..."
+        return f"{UNREACHABLE}: {name} ({detail})"
+
+
 @dataclass(frozen=True, slots=True)
 class Ending:
     """A run that ended: in a final `state`, or (PENDING) stopped to go back in line."""
@@ -135,7 +191,7 @@ class SchedulingLoop:
     def __init__(
         self,
         store: Store,
-        backend: Backend,
+        backend: Backend | Backends,
         policy: Policy,
         *,
         clock: Callable[[], float] = time.time,
@@ -143,7 +199,8 @@ class SchedulingLoop:
         batch_s: float = 0.05,
     ) -> None:
         self.store = store
-        self.backend = backend
+        self.backends = backend if isinstance(backend, Backends) else Backends.single(backend)
+        """The backend of each pool; with one backend given, every pool's."""
         self.policy = policy
         self.clock = clock
         self.interval_s = interval_s
@@ -154,6 +211,8 @@ class SchedulingLoop:
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._ready = False
+        self.outages: dict[str, Outage] = {}
+        """Backends that could not be reached, by name (kept across rebuilds)."""
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -185,6 +244,7 @@ class SchedulingLoop:
                 self.rebuild()
             now = self.clock()
             self.stats.cycles += 1
+            self._probe()
             self._intake(now)
             self._cancel(now)
             self._reconcile(now)
@@ -219,6 +279,7 @@ class SchedulingLoop:
             "duplicate_dispatches_total": st.duplicates,
             "rebuilds_total": st.rebuilds,
             "errors_total": st.errors,
+            "backends_unreachable": len(self.outages),
             "last_cycle_microseconds": round(st.last_cycle_s * 1e6),
             "last_decide_microseconds": round(st.last_decide_s * 1e6),
         }
@@ -265,6 +326,10 @@ class SchedulingLoop:
         self.attempts: dict[int, int] = {}
         self.devices_used: dict[tuple[int, int], set[int]] = {}
         self._node_names = [[f"{p.id}-{n:05d}" for n in range(p.nodes)] for p in fleet.pools]
+        self._pool_backend = [self.backends.of_pool(p)[0] for p in fleet.pools]
+        self.fenced: dict[int, dict[int, int]] = {}
+        """Per pool of an unreachable backend: the free GPUs held out of the scheduler's view,
+        per node."""
         for row in running_rows:
             self._restore_running(row)
         for (job_id, _attempt), reason in preempted.items():
@@ -272,11 +337,7 @@ class SchedulingLoop:
             run = self.running[job_id]
             run.preempted_by = reason or "preempted"
             run.preempted_at = time.monotonic()
-            if run.handle is not None:
-                try:
-                    self.backend.cancel(run.handle)
-                except BackendError as exc:
-                    log.warning("job %d: preemption failed: %s", job_id, exc)
+            self._stop(run)
         for pid in tenancy.programs:
             self.state.budget_available[pid] = self.accounts.available_krw(pid)
         moved: list[dict[str, Any]] = []
@@ -323,6 +384,10 @@ class SchedulingLoop:
         hold = row.hold_krw or 0
         if hold:
             self.accounts.hold(job.id, job.program, hold, row.start_s)
+        backend = row.backend or self._pool_backend[placement.pool]
+        if self.backends.named(backend) is None:
+            log.warning("job %d: no backend %r here; using its pool's", job.id, backend)
+            backend = self._pool_backend[placement.pool]
         self.running[job.id] = Running(
             job,
             row.attempt,
@@ -332,6 +397,8 @@ class SchedulingLoop:
             row.backend_handle,
             cancelling=False,
             power_fraction=power_fraction,
+            backend=backend,
+            maybe_sent=row.backend_handle is None,
         )
 
     def _tenancy_changed(self) -> bool:
@@ -377,6 +444,7 @@ class SchedulingLoop:
                 )
             ).all()
         if not asked:
+            self._retry_stops()
             return
         pending = [
             self.waiting[i] for i, st in asked if st == JobState.PENDING.value and i in self.waiting
@@ -403,36 +471,88 @@ class SchedulingLoop:
             if run.handle is None:
                 not_started.append(Ending(run, JobState.CANCELLED, None, 0.0, None))
             else:
-                try:
-                    self.backend.cancel(run.handle)
-                except BackendError as exc:
-                    log.warning("job %d: cancel failed: %s", job_id, exc)
+                run.stop_sent = False
+        self._retry_stops()
         if not_started:
             self._end(now, not_started)
+
+    def _retry_stops(self) -> None:
+        """Send the cancels and preemptions not yet taken (asked now, or their backend was
+        away when they were asked)."""
+        for run in self.running.values():
+            if run.stopping and not run.stop_sent and run.handle is not None:
+                self._stop(run)
+
+    def _stop(self, run: Running) -> None:
+        """Ask the run's backend to stop it, unless the backend is away (asked again later)."""
+        if run.handle is None or run.backend in self.outages:
+            return
+        try:
+            self._backend(run).cancel(run.handle)
+        except BackendUnreachable as exc:
+            self._away(run.backend, exc)
+            return
+        except BackendError as exc:
+            log.warning("job %d: stopping it failed: %s", run.job.id, exc)
+        run.stop_sent = True
 
     # -- 3. reconcile ----------------------------------------------------------------------------
 
     def _reconcile(self, now: float) -> None:
         ended: list[Ending] = []
-        for run in list(self.running.values()):
-            if run.handle is None:
-                continue
-            try:
-                status = self.backend.poll(run.handle)
-            except BackendError as exc:
-                ended.append(Ending(run, JobState.FAILED, None, 0.0, str(exc)))
-                continue
-            if status.state is RunState.LOST:
-                if run.cancelling:
-                    ended.append(Ending(run, JobState.CANCELLED, None, 0.0, None))
-                elif run.preempted_by is not None:
-                    ended.append(Ending(run, JobState.PENDING, None, 0.0, run.preempted_by))
+        for name, runs in self._by_backend(r for r in self.running.values() if r.handle).items():
+            for run, status in self._poll(name, runs):
+                if isinstance(status, BackendError):
+                    ended.append(Ending(run, JobState.FAILED, None, 0.0, str(status)))
                 else:
-                    run.handle = None  # never started: dispatch it again
-            elif status.state.ended:
-                ended.append(self._ending(run, status, now))
+                    self._seen(run, status, now, ended)
         if ended:
             self._end(now, ended)
+
+    def _poll(
+        self, name: str, runs: Sequence[Running]
+    ) -> Iterable[tuple[Running, RunStatus | BackendError]]:
+        """The status of each run on backend `name` (none while the backend is away): one call
+        for all where the backend can, else one per run. A run whose poll failed gets the error
+        (it fails); a backend that cannot be reached gets no more calls this cycle."""
+        backend = self.backends.named(name)
+        if backend is None or name in self.outages:
+            return
+        if isinstance(backend, SupportsPollMany):
+            try:
+                statuses = backend.poll_many([r.handle or "" for r in runs])
+            except BackendUnreachable as exc:
+                self._away(name, exc)
+                return
+            except BackendError as exc:
+                log.warning("backend %s: polling failed: %s", name, exc)
+                return
+            for run in runs:
+                status = statuses.get(run.handle or "")
+                if status is not None:
+                    yield run, status
+            return
+        for run in runs:
+            assert run.handle is not None
+            try:
+                yield run, backend.poll(run.handle)
+            except BackendUnreachable as exc:
+                self._away(name, exc)
+                return
+            except BackendError as exc:
+                yield run, exc
+
+    def _seen(self, run: Running, status: RunStatus, now: float, ended: list[Ending]) -> None:
+        """What a poll said of a run: nothing to do yet, or its ending (appended to `ended`)."""
+        if status.state is RunState.LOST:
+            if run.cancelling:
+                ended.append(Ending(run, JobState.CANCELLED, None, 0.0, None))
+            elif run.preempted_by is not None:
+                ended.append(Ending(run, JobState.PENDING, None, 0.0, run.preempted_by))
+            else:
+                run.handle = None  # never started: dispatch it again
+        elif status.state.ended:
+            ended.append(self._ending(run, status, now))
 
     def _ending(self, run: Running, status: RunStatus, now: float) -> Ending:
         job = run.job
@@ -441,7 +561,9 @@ class SchedulingLoop:
         runtime = min(max(0.0, end - start), run.time_limit_s)
         if status.state is RunState.CANCELLED and run.preempted_by and not run.cancelling:
             return Ending(run, JobState.PENDING, None, runtime, run.preempted_by)
-        return Ending(run, _ENDED[status.state], status.exit_code, runtime, status.detail or None)
+        # A cancel asked here needs no cause; one from the backend's side keeps what it said.
+        detail = None if run.cancelling else status.detail or None
+        return Ending(run, _ENDED[status.state], status.exit_code, runtime, detail)
 
     def _end(self, now: float, endings: Sequence[Ending]) -> None:
         """Write down that jobs ended and charge them (one transaction), then free their GPUs."""
@@ -514,6 +636,7 @@ class SchedulingLoop:
     def _schedule(self, now: float) -> None:
         if not self.queues.active:
             return
+        self._fence()
         snapshot = Snapshot(now, self.state, self.queues)
         t0 = time.perf_counter()
         decisions = decide(snapshot, self.policy)
@@ -556,6 +679,7 @@ class SchedulingLoop:
                 devices[job.id],
                 None,
                 power_fraction=d.power_fraction,
+                backend=self._pool_backend[d.placement.pool],
             )
         for r in rejects:
             r.job.pending_reason = r.reason.message
@@ -591,7 +715,6 @@ class SchedulingLoop:
         """Every admit and reject of a cycle, with the job rows and holds they imply, in one
         transaction."""
         cycle = self.stats.cycles
-        backend = self.backend.name
         decision_rows: list[dict[str, Any]] = []
         job_updates: list[dict[str, Any]] = []
         reject_updates: list[dict[str, Any]] = []
@@ -634,7 +757,7 @@ class SchedulingLoop:
                         "placement": placement,
                         "price_krw_per_gpu_h": d.price_krw_per_gpu_h,
                         "hold_krw": hold,
-                        "backend": backend,
+                        "backend": self._pool_backend[d.placement.pool],
                         "backend_handle": None,
                         "dispatched_s": None,
                         "pending_reason": None,
@@ -708,10 +831,7 @@ class SchedulingLoop:
             if run.handle is None:
                 not_started.append(Ending(run, JobState.PENDING, None, 0.0, run.preempted_by))
                 continue
-            try:
-                self.backend.cancel(run.handle)
-            except BackendError as exc:
-                log.warning("job %d: preemption failed: %s", p.job_id, exc)
+            self._stop(run)
         if not_started:
             self._end(now, not_started)
 
@@ -732,9 +852,19 @@ class SchedulingLoop:
             }
         confirmed: list[dict[str, Any]] = []
         failed: list[Ending] = []
+        waiting: list[dict[str, Any]] = []
         for run in todo:
             job = run.job
             assert job.placement is not None
+            outage = self.outages.get(run.backend)
+            if outage is not None:
+                if run.maybe_sent:  # bound to its backend: wait for it
+                    waiting.append({"id": job.id, "pending_reason": outage.reason(run.backend)})
+                else:  # never sent: back in line, for any pool
+                    failed.append(
+                        Ending(run, JobState.PENDING, None, 0.0, outage.reason(run.backend))
+                    )
+                continue
             command, env, workdir = specs[job.id]
             if run.power_fraction < 1.0:
                 env = {**env, "AIGRID_POWER_FRACTION": f"{run.power_fraction:g}"}
@@ -748,29 +878,52 @@ class SchedulingLoop:
                 workdir=workdir,
             )
             try:
-                submitted = self.backend.submit(launch)
+                submitted = self._backend(run).submit(launch)
+            except BackendUnreachable as exc:
+                outage = self._away(run.backend, exc)
+                run.maybe_sent = run.maybe_sent or exc.sent
+                if run.maybe_sent:
+                    waiting.append({"id": job.id, "pending_reason": outage.reason(run.backend)})
+                else:
+                    failed.append(
+                        Ending(run, JobState.PENDING, None, 0.0, outage.reason(run.backend))
+                    )
+                continue
             except BackendError as exc:
                 failed.append(Ending(run, JobState.FAILED, None, 0.0, str(exc)))
                 continue
             run.handle = submitted.handle
+            run.maybe_sent = False
             self.stats.dispatched += 1
             self.stats.duplicates += submitted.duplicate
             confirmed.append(
-                {"id": job.id, "backend_handle": submitted.handle, "dispatched_s": now}
+                {
+                    "id": job.id,
+                    "backend_handle": submitted.handle,
+                    "dispatched_s": now,
+                    "pending_reason": None,
+                }
             )
-        if confirmed:
+        if confirmed or waiting:
             with self.store.write() as s:
-                s.execute(update(JobRow), confirmed)
+                s.execute(update(JobRow), confirmed + waiting)
         if failed:
             self._end(now, failed)
+            for e in failed:
+                if e.state is JobState.PENDING:
+                    # Keep the reason `_end` wrote until the next pass says why it waits.
+                    self._reasons_written[QueueKey.of(e.run.job)] = None
 
     # -- 6. reasons ------------------------------------------------------------------------------
 
     def _record_reasons(self) -> None:
         changed: list[tuple[str, str | None]] = []
         written: dict[QueueKey, str | None] = {}
+        away = self._pools_away()
         for key, q in self.queues.queues.items():
             message = q.reason.message if q.reason is not None else None
+            if away and q.reason is not None and q.reason.code in _CAPACITY_REASONS:
+                message = self._away_reason(key, away) or message
             if self._reasons_written.get(key, _UNSET) != message:
                 changed.append((json.dumps(list(key), separators=(",", ":")), message))
             written[key] = message
@@ -785,6 +938,86 @@ class SchedulingLoop:
                     .values(pending_reason=message)
                     .execution_options(synchronize_session=False)
                 )
+
+    # -- backends, and their outages ---------------------------------------------------------------
+
+    def _backend(self, run: Running) -> Backend:
+        backend = self.backends.named(run.backend)
+        assert backend is not None, run.backend  # checked when the run was restored
+        return backend
+
+    @staticmethod
+    def _by_backend(runs: Iterable[Running]) -> dict[str, list[Running]]:
+        out: dict[str, list[Running]] = {}
+        for run in runs:
+            out.setdefault(run.backend, []).append(run)
+        return out
+
+    def _away(self, name: str, exc: BackendUnreachable) -> Outage:
+        """Backend `name` could not be reached: no more calls to it until it is probed."""
+        outage = self.outages.get(name)
+        if outage is None:
+            log.warning("backend %s is unreachable: %s", name, exc)
+            outage = self.outages[name] = Outage(self.clock(), str(exc), time.monotonic() + PROBE_S)
+        else:
+            outage.detail = str(exc)
+        return outage
+
+    def _probe(self) -> None:
+        """Ask each unreachable backend whose back-off has run out whether it is back (with
+        `ping` where it has one; else the next real call will tell)."""
+        for name, outage in list(self.outages.items()):
+            if time.monotonic() < outage.retry_at:
+                continue
+            backend = self.backends.named(name)
+            if isinstance(backend, SupportsPing):
+                try:
+                    backend.ping()
+                except BackendError as exc:
+                    outage.detail = str(exc)
+                    outage.tries += 1
+                    outage.retry_at = time.monotonic() + min(PROBE_MAX_S, PROBE_S * 2**outage.tries)
+                    continue
+            log.info("backend %s answers again", name)
+            del self.outages[name]
+            self._unfence(name)
+
+    def _pools_away(self) -> frozenset[int]:
+        if not self.outages:
+            return frozenset()
+        return frozenset(i for i, n in enumerate(self._pool_backend) if n in self.outages)
+
+    def _fence(self) -> None:
+        """Hold the free GPUs of unreachable backends' pools out of the scheduler's view (as
+        if their nodes were down), so that nothing is placed there until they are back."""
+        for pool in self._pools_away():
+            cap = self.state.capacity[pool]
+            taken = self.fenced.setdefault(pool, {})
+            for node, free in enumerate(cap.free):
+                if free:
+                    cap.take_from(node, free)
+                    taken[node] = taken.get(node, 0) + free
+
+    def _unfence(self, name: str) -> None:
+        """Give the scheduler back the GPUs held out of backend `name`'s pools, and wake the
+        queues they could serve."""
+        for pool, taken in list(self.fenced.items()):
+            if self._pool_backend[pool] != name:
+                continue
+            cap = self.state.capacity[pool]
+            for node, gpus in taken.items():
+                cap.give_back(node, gpus)
+            del self.fenced[pool]
+            if self.queues.wake_pool(pool, cap.largest_free(), cap.free_nodes):
+                self.wake()
+
+    def _away_reason(self, key: QueueKey, away: frozenset[int]) -> str | None:
+        """Why a queue waits when every pool it could use is on an unreachable backend."""
+        pools = eligibility(self.state, key).pools
+        if not pools or not all(p in away for p in pools):
+            return None
+        name = self._pool_backend[pools[0]]
+        return self.outages[name].reason(name)
 
 
 def backend_key(job_id: int, attempt: int) -> str:

@@ -10,9 +10,11 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy.engine import make_url
 
-from aigrid.backends import Backend, LocalExecutor, SupportsLogs
+from aigrid.backends import Backend
+from aigrid.backends.registry import BackendContext, make_backend
 from aigrid.errors import UsageError
 from aigrid.live.api import create_app
+from aigrid.live.backends import Backends
 from aigrid.live.fleet import fleet_for
 from aigrid.live.loop import SchedulingLoop
 from aigrid.live.service import ServiceContext
@@ -54,27 +56,27 @@ def default_jobs_dir(db: str) -> Path:
 def prepare(
     opts: ServeOptions, backend: Backend | None = None
 ) -> tuple[Store, SchedulingLoop, ServiceContext]:
-    """Open and migrate the store, write the fleet, rebuild the loop; nothing runs yet."""
+    """Open and migrate the store, write the fleet, make the backends its pools are bound to
+    (or run every pool on `backend`), rebuild the loop; nothing runs yet."""
     if opts.policy.defer_batch:
         # Deferral needs each site's tariff clock, which the live store does not hold yet.
         raise UsageError("the live service does not run the 'defer' option yet")
+    fleet = fleet_for(opts.fleet, opts.gpus)
+    if backend is None:
+        made = BackendContext((opts.jobs_dir or default_jobs_dir(opts.db)).resolve())
+        backends = Backends.for_fleet(fleet, lambda binding: make_backend(binding, made))
+    else:
+        backends = Backends.single(backend)
     store = Store.open(opts.db)
     upgrade(store.engine)
-    if backend is None:
-        backend = LocalExecutor((opts.jobs_dir or default_jobs_dir(opts.db)).resolve())
-    fleet = fleet_for(opts.fleet, opts.gpus)
     with store.write() as s:
-        save_fleet(s, fleet, backend.name)
-    loop = SchedulingLoop(store, backend, opts.policy, interval_s=opts.interval_s)
+        save_fleet(s, fleet)
+    loop = SchedulingLoop(store, backends, opts.policy, interval_s=opts.interval_s)
     loop.rebuild()
-
-    def read_logs(handle: str, max_bytes: int) -> str | None:
-        return backend.logs(handle, max_bytes) if isinstance(backend, SupportsLogs) else None
-
     ctx = ServiceContext(
         store,
         wake_loop=loop.wake,
-        read_logs=read_logs if isinstance(backend, SupportsLogs) else None,
+        read_logs=backends.logs if backends.keep_logs else None,
         pool_ids=tuple(p.id for p in fleet.pools),
         health=loop.figures,
     )

@@ -2,7 +2,7 @@
 
 from aigrid.model.demand import Arrivals, Choice, DemandStream, LogNormal, PowerLaw
 from aigrid.model.energy import Carbon, LoadPeriod, Season, Tariff
-from aigrid.model.fleet import Fleet, GpuModel, NodeRef, Owner, Pool, Site, Zone
+from aigrid.model.fleet import Binding, Fleet, GpuModel, NodeRef, Owner, Pool, Site, Zone
 from aigrid.model.job import TRANSITIONS, InvalidTransitionError, Job, JobClass, JobState, Placement
 from aigrid.model.reliability import Reliability
 from aigrid.model.scenario import Scenario
@@ -11,6 +11,7 @@ from aigrid.model.tenancy import Grant, Org, Program, Tenancy, TenantClass
 __all__ = [
     "TRANSITIONS",
     "Arrivals",
+    "Binding",
     "Carbon",
     "Choice",
     "DemandStream",

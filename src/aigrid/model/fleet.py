@@ -77,8 +77,37 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True)
+class Binding:
+    """Where a pool's jobs run: a backend's `kind` (`local`, `slurm`, `ray`), the `name` its runs
+    are recorded under (`local`, `slurm:CLUSTER/PARTITION`, `ray:ADDRESS`), and the `options`
+    the backend needs to reach it (for Slurm: cluster, partition, the path of slurm.conf ...).
+
+    Pools with equal bindings share one backend. The scheduler never reads a binding: it places
+    jobs on pools, and the live loop sends each job to the backend of the pool it was placed on.
+    """
+
+    kind: str = "local"
+    name: str = "local"
+    options: tuple[tuple[str, str], ...] = ()
+    """(key, value) pairs, kept sorted by key so that equal bindings compare equal."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", tuple(sorted(self.options)))
+
+    def option(self, key: str) -> str | None:
+        for k, v in self.options:
+            if k == key:
+                return v
+        return None
+
+
+LOCAL_BINDING = Binding()
+"""This machine, through the local executor: every pool's backend unless its scenario says."""
+
+
+@dataclass(frozen=True, slots=True)
 class Pool:
-    """A homogeneous set of nodes at one site, owned by one owner."""
+    """A homogeneous set of nodes at one site, owned by one owner, run by one backend."""
 
     id: str
     site: str
@@ -87,6 +116,7 @@ class Pool:
     nodes: int
     nvlink_domain: int
     owner: str
+    backend: Binding = LOCAL_BINDING
 
     @property
     def gpus(self) -> int:

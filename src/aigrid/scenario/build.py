@@ -94,6 +94,7 @@ def _fleet(spec: ScenarioSpec) -> Fleet:
                 nodes=p.nodes,
                 nvlink_domain=p.nvlink_domain,
                 owner=p.owner,
+                backend=p.backend.binding(),
             )
             for s in spec.sites
             for p in s.pools

@@ -190,6 +190,11 @@ def _expected(kind: str, ctx: dict[str, Any], value: Any) -> str:
         return f"expected a number {bounds[kind]} {shown}, got {got}"
     if kind in ("enum", "literal_error"):
         return f"expected one of {ctx.get('expected', '?')}, got {got}"
+    if kind == "union_tag_invalid":
+        key = str(ctx.get("discriminator", "kind")).strip("'")
+        return f"unknown {key} {ctx.get('tag')!r}: expected one of {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return f"required key {ctx.get('discriminator', 'kind')} is missing"
     if kind == "string_pattern_mismatch":
         return (
             "expected an id of letters, digits, '_', '-' or '+', starting with a letter or "

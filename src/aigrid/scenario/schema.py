@@ -11,6 +11,7 @@ docs/scenario-format.md.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -25,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from aigrid.model import JobClass, LoadPeriod, Season, TenantClass, Zone
+from aigrid.model import Binding, JobClass, LoadPeriod, Season, TenantClass, Zone
 from aigrid.scenario.units import (
     GB,
     KRW,
@@ -240,6 +241,74 @@ class CarbonSpec(Spec):
     """Multipliers for hours 0-23 (mean about 1)."""
 
 
+def _http_address(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+/?", value):
+        raise ValueError(f"expected an address like 'http://10.0.0.5:8265', got {value!r}")
+    return value
+
+
+class LocalBackendSpec(Spec):
+    """The pool's jobs run on this machine, through the local executor."""
+
+    kind: Literal["local"]
+
+    def binding(self) -> Binding:
+        return Binding()
+
+
+class SlurmBackendSpec(Spec):
+    """The pool is a partition of a Slurm cluster; jobs go there with `sbatch`."""
+
+    kind: Literal["slurm"]
+    cluster: Id
+    """The cluster's name (its `ClusterName`)."""
+    partition: Id
+    slurm_conf: str | None = None
+    """The slurm.conf Slurm's commands read (as SLURM_CONF); default: Slurm's own."""
+    output_dir: str | None = None
+    """Where the jobs' output goes: a directory both aigrid and the cluster's nodes see; default:
+    under the server's jobs directory."""
+    timeout_s: float = Field(default=30.0, gt=0)
+    """How long one Slurm command may take before the cluster counts as unreachable."""
+
+    def binding(self) -> Binding:
+        options = {
+            "cluster": self.cluster,
+            "partition": self.partition,
+            "slurm_conf": self.slurm_conf,
+            "output_dir": self.output_dir,
+            "timeout_s": f"{self.timeout_s:g}",
+        }
+        return Binding(
+            "slurm",
+            f"slurm:{self.cluster}/{self.partition}",
+            tuple((k, v) for k, v in options.items() if v is not None),
+        )
+
+
+class RayBackendSpec(Spec):
+    """The pool is a Ray cluster; jobs go there through its Jobs API."""
+
+    kind: Literal["ray"]
+    address: Annotated[str, AfterValidator(_http_address)]
+    """The address of the cluster's dashboard, e.g. `http://10.0.0.5:8265`."""
+
+    def binding(self) -> Binding:
+        return Binding("ray", f"ray:{self.address}", (("address", self.address),))
+
+
+def _backend_kind(value: Any) -> Any:
+    """`backend: local` is short for `backend: {kind: local}`."""
+    return {"kind": value} if isinstance(value, str) else value
+
+
+BackendSpec = Annotated[
+    LocalBackendSpec | SlurmBackendSpec | RayBackendSpec,
+    Field(discriminator="kind"),
+    BeforeValidator(_backend_kind),
+]
+
+
 class PoolSpec(Spec):
     id: Id
     gpu_model: Id
@@ -248,6 +317,9 @@ class PoolSpec(Spec):
     nvlink_domain: Count
     """GPUs in one NVLink domain: 8 for an HGX board, 72 for an NVL72 rack, 1 for PCIe cards."""
     owner: Id
+    backend: BackendSpec = Field(default_factory=lambda: LocalBackendSpec(kind="local"))
+    """Where the pool's jobs run live: `local` (default), `{kind: slurm, cluster, partition}`
+    or `{kind: ray, address}`. The twin ignores it."""
 
 
 class SiteSpec(Spec):

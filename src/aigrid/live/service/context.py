@@ -20,8 +20,9 @@ class ServiceContext:
     clock: Callable[[], float] = time.time
     wake_loop: Callable[[], None] = field(default=_nothing)
     """Called after a change the scheduling loop should see soon (a submit, a cancel)."""
-    read_logs: Callable[[str, int], str | None] | None = None
-    """(backend handle, max bytes) -> the tail of the run's log, or None if there is none."""
+    read_logs: Callable[[str | None, str, int], str | None] | None = None
+    """(backend name, backend handle, max bytes) -> the tail of the run's log, or None if there
+    is none."""
     pool_ids: tuple[str, ...] = ()
     """The fleet's pool ids in fleet order (placements name pools by position)."""
     health: Callable[[], dict[str, int]] | None = None

@@ -215,5 +215,5 @@ def job_logs(ctx: ServiceContext, who: Principal, job_id: int, max_bytes: int) -
         raise InvalidRequestError(f"max_bytes must be between 1 and {MAX_LOG_BYTES}")
     if ctx.read_logs is None:
         raise ConflictError("this server's backend keeps no logs")
-    text = ctx.read_logs(row.backend_handle or str(job_id), max_bytes)
+    text = ctx.read_logs(row.backend, row.backend_handle or str(job_id), max_bytes)
     return "" if text is None else text

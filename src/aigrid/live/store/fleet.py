@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from aigrid.errors import UsageError
 from aigrid.live.store.models import GpuModelRow, JobRow, NodeRow, OwnerRow, PoolRow, SiteRow
-from aigrid.model import Fleet, GpuModel, JobState, Owner, Pool, Site, Zone
+from aigrid.model import Binding, Fleet, GpuModel, JobState, Owner, Pool, Site, Zone
 
 
 def load_fleet(session: Session) -> Fleet | None:
@@ -40,23 +42,32 @@ def load_fleet(session: Session) -> Fleet | None:
         owners=owners,
         sites=sites,
         pools=tuple(
-            Pool(p.id, p.site, p.gpu_model, p.gpus_per_node, p.nodes, p.nvlink_domain, p.owner)
+            Pool(
+                p.id,
+                p.site,
+                p.gpu_model,
+                p.gpus_per_node,
+                p.nodes,
+                p.nvlink_domain,
+                p.owner,
+                Binding(p.backend, p.backend_name, tuple(p.backend_options.items())),
+            )
             for p in pools
         ),
     )
 
 
-def pool_backends(session: Session) -> list[str]:
-    """The backend of each pool, in fleet order."""
-    return list(session.scalars(select(PoolRow.backend).order_by(PoolRow.position)))
+def save_fleet(session: Session, fleet: Fleet, backend: str | None = None) -> bool:
+    """Make the stored fleet `fleet`, each pool with its backend binding (or, with `backend`,
+    every pool bound to a backend of that name: a test's mock). Returns whether anything changed.
 
-
-def save_fleet(session: Session, fleet: Fleet, backend: str) -> bool:
-    """Make the stored fleet `fleet`. Returns whether anything changed.
-
-    A different fleet replaces the stored one only while no job holds a placement on it."""
+    A different fleet (bindings included) replaces the stored one only while no job holds a
+    placement on it."""
+    if backend is not None:
+        binding = Binding(backend, backend)
+        fleet = replace(fleet, pools=tuple(replace(p, backend=binding) for p in fleet.pools))
     stored = load_fleet(session)
-    if stored is not None and stored == fleet and set(pool_backends(session)) == {backend}:
+    if stored is not None and stored == fleet:
         return False
     if stored is not None:
         placed = session.scalar(
@@ -106,7 +117,9 @@ def save_fleet(session: Session, fleet: Fleet, backend: str) -> bool:
             nodes=p.nodes,
             nvlink_domain=p.nvlink_domain,
             owner=p.owner,
-            backend=backend,
+            backend=p.backend.kind,
+            backend_name=p.backend.name,
+            backend_options=dict(p.backend.options),
         )
         for i, p in enumerate(fleet.pools)
     )

@@ -81,7 +81,9 @@ class SiteRow(Base):
 
 
 class PoolRow(Base):
-    """A pool; `position` is its index in the fleet, which placements name."""
+    """A pool; `position` is its index in the fleet, which placements name. `backend` is the
+    kind of backend the pool is bound to, `backend_name` the name its runs are recorded under
+    and `backend_options` what the backend needs to reach it (`aigrid.model.Binding`)."""
 
     __tablename__ = "pools"
     id: Mapped[str] = mapped_column(Id, primary_key=True)
@@ -93,6 +95,8 @@ class PoolRow(Base):
     nvlink_domain: Mapped[int]
     owner: Mapped[str] = mapped_column(ForeignKey("owners.id"))
     backend: Mapped[str] = mapped_column(String(32))
+    backend_name: Mapped[str] = mapped_column(String(200))
+    backend_options: Mapped[dict[str, Any]]
 
 
 class NodeRow(Base):
@@ -230,7 +234,8 @@ class JobRow(Base):
     """{"nodes": [...], "gpus_per_node": [...], "devices": [[...], ...]}"""
     price_krw_per_gpu_h: Mapped[float | None]
     hold_krw: Mapped[int | None] = mapped_column(BigInteger)
-    backend: Mapped[str | None] = mapped_column(String(32))
+    backend: Mapped[str | None] = mapped_column(String(200))
+    """The name of the backend the job was dispatched to (its pool's, when admitted)."""
     backend_handle: Mapped[str | None] = mapped_column(String(500))
     dispatched_s: Mapped[float | None]
     exit_code: Mapped[int | None]
