@@ -310,3 +310,16 @@ def test_short_fraction_for_a_share_under_five_minutes() -> None:
     assert runtime_cdf(calibrated, 300.0) == pytest.approx(0.70)
     with pytest.raises(DemandError, match="no short_fraction"):
         short_fraction_for(0.05, rt)
+
+
+def test_the_mean_of_a_very_wide_runtime_stays_finite_and_within_its_cap() -> None:
+    """A p90 of 10^21 hours (an edit gone wrong) must not overflow: the capped mean is a
+    proper number between zero and the cap."""
+    rt = LogNormal(median_h=6.0, p90_h=4e21, max_h=168.0)
+    mean = mean_runtime_s(rt, max_walltime_h=336.0)
+    assert 0.0 < mean < 168.0 * 3600.0
+    # Against sampling: the mean of many draws, cut at the cap, agrees.
+    mu, sigma = math.log(6.0 * 3600.0), math.log(4e21 / 6.0) / 1.2815515655446004
+    x = np.exp(np.random.default_rng(0).normal(mu, sigma, 4_000_000))
+    x = x[x <= 168.0 * 3600.0]
+    assert mean == pytest.approx(float(x.mean()), rel=0.05)

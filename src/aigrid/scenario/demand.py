@@ -274,6 +274,14 @@ def _phi(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
+def _log_phi(x: float) -> float:
+    """log of the standard normal CDF, without underflow far in the left tail (where
+    phi(x) ~ pdf(x) / -x)."""
+    if x > -30.0:
+        return math.log(_phi(x))
+    return -x * x / 2 - math.log(-x) - 0.5 * math.log(2 * math.pi)
+
+
 def _short_bounds_s(rt: LogNormal) -> tuple[float, float]:
     hi = rt.short_max_h * 3600.0
     return min(SHORT_MIN_S, hi), hi
@@ -303,11 +311,14 @@ def _long_mean_capped(mu: float, sigma: float, b: float, c: float) -> float:
     """E[min(X, c)] for X lognormal(mu, sigma) conditioned on X <= b."""
     if sigma == 0.0:
         return min(math.exp(mu), c)
-    m1 = math.exp(mu + sigma * sigma / 2)
     p_b = _phi((math.log(b) - mu) / sigma) if math.isfinite(b) else 1.0
     e = min(b, c)
     beta_e = (math.log(e) - mu) / sigma if math.isfinite(e) else math.inf
-    partial = m1 * _phi(beta_e - sigma)
+    # E[X; X <= e] = exp(mu + sigma^2 / 2) * phi(beta_e - sigma), in logs: with a wide
+    # distribution the first factor overflows and the second underflows, while the product
+    # stays below e.
+    log_partial = mu + sigma * sigma / 2 + _log_phi(beta_e - sigma)
+    partial = math.exp(log_partial) if log_partial < 709.0 else math.inf
     tail = c * (p_b - _phi(beta_e)) if c < b else 0.0
     return (partial + tail) / p_b
 
