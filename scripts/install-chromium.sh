@@ -15,16 +15,5 @@ fi
 if [[ ${#missing[@]} -eq 0 ]]; then
     missing=(chromium)
 fi
-if [[ "$(id -u)" -ne 0 ]]; then
-    echo "the report test needs Debian's Chromium; install it as root with:" >&2
-    echo "    apt-get update && apt-get install -y ${missing[*]}" >&2
-    exit 0
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "the report test needs Chromium at /usr/bin/chromium; no apt-get here to install it" >&2
-    exit 0
-fi
-echo "installing ${missing[*]} for the report's browser test" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/apt-install.sh" "the report's browser test" "${missing[@]}" || exit 0

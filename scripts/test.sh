@@ -10,4 +10,5 @@ echo "== ruff format" && .venv/bin/ruff format --check src tests bench
 echo "== mypy" && .venv/bin/mypy
 echo "== postgres" && "$root/scripts/ensure-postgres.sh"
 echo "== chromium" && "$root/scripts/install-chromium.sh"
+echo "== slurm" && "$root/scripts/install-slurm.sh"
 echo "== pytest" && exec .venv/bin/pytest "$@"

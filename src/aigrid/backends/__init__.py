@@ -1,8 +1,9 @@
 """Execution backends behind one small protocol: `submit`, `cancel`, `poll`.
 
 Optional capabilities are protocols of their own (`SupportsLogs`, `SupportsPollMany`,
-`SupportsPing`). `LocalExecutor` runs jobs as processes on this machine; `RayBackend` submits
-them to a Ray cluster's Jobs API; `MockBackend` takes a handler function and is for tests.
+`SupportsPing`). `LocalExecutor` runs jobs as processes on this machine; `SlurmBackend` submits
+them to a Slurm partition with `sbatch`; `RayBackend` submits them to a Ray cluster's Jobs API;
+`MockBackend` takes a handler function and is for tests.
 """
 
 from aigrid.backends.base import (
@@ -20,6 +21,7 @@ from aigrid.backends.base import (
 from aigrid.backends.local import LocalExecutor
 from aigrid.backends.mock import MockBackend, MockCall
 from aigrid.backends.ray import RayBackend
+from aigrid.backends.slurm import SlurmBackend
 
 __all__ = [
     "Backend",
@@ -32,6 +34,7 @@ __all__ = [
     "RayBackend",
     "RunState",
     "RunStatus",
+    "SlurmBackend",
     "Submitted",
     "SupportsLogs",
     "SupportsPing",

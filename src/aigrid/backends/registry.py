@@ -8,6 +8,7 @@ backend plugs in by adding its factory to `FACTORIES` (and its binding to the sc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from types import MappingProxyType
 
 from aigrid.backends.base import Backend
 from aigrid.backends.local import LocalExecutor
+from aigrid.backends.slurm import TIMEOUT_S, SlurmBackend
 from aigrid.errors import UsageError
 from aigrid.model import Binding
 
@@ -35,9 +37,23 @@ def _local(binding: Binding, ctx: BackendContext) -> Backend:
     return LocalExecutor(ctx.jobs_dir)
 
 
+def _slurm(binding: Binding, ctx: BackendContext) -> Backend:
+    output = binding.option("output_dir")
+    timeout = binding.option("timeout_s")
+    return SlurmBackend(
+        option(binding, "partition"),
+        Path(output) if output else ctx.jobs_dir / re.sub(r"[^\w.-]+", "-", binding.name),
+        name=binding.name,
+        cluster=binding.option("cluster"),
+        slurm_conf=binding.option("slurm_conf"),
+        timeout_s=float(timeout) if timeout else TIMEOUT_S,
+    )
+
+
 FACTORIES: Mapping[str, BackendFactory] = MappingProxyType(
     {
         "local": _local,
+        "slurm": _slurm,
         # "ray": a factory building the Ray backend from binding.option("address") goes here.
     }
 )
