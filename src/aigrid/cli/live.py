@@ -60,6 +60,14 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _backend(place: dict[str, Any] | None) -> str:
+    """Where a placed job runs: its backend, and its id there once dispatched."""
+    if place is None or not place.get("backend"):
+        return "-"
+    handle = place.get("backend_handle")
+    return f"{place['backend']} (job {handle})" if handle else place["backend"]
+
+
 def _when(iso: str | None) -> str:
     if not iso:
         return "-"
@@ -236,6 +244,7 @@ def job_show(
             if place is None
             else f"{place['pool']}: {', '.join(place['nodes'])}; GPUs {place['devices']}",
         ),
+        ("backend", _backend(place)),
         (
             "price",
             "-" if j["price_krw_per_gpu_h"] is None else f"{j['price_krw_per_gpu_h']:g} KRW/GPU-h",

@@ -77,6 +77,8 @@ def job(row: JobRow, pool_ids: tuple[str, ...]) -> JobPublic:
             nodes=[f"{pool_id}-{n:05d}" for n in row.placement["nodes"]],
             gpus_per_node=list(row.placement["gpus_per_node"]),
             devices=[list(d) for d in row.placement.get("devices", [])],
+            backend=row.backend,
+            backend_handle=row.backend_handle,
         )
     submitted = at(row.submit_s)
     assert submitted is not None

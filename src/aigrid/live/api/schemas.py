@@ -143,6 +143,12 @@ class PlacementPublic(BaseModel):
     nodes: list[str]
     gpus_per_node: list[int]
     devices: list[list[int]]
+    backend: str | None = Field(
+        default=None, description="the backend the job runs on: its pool's (local, slurm:..)"
+    )
+    backend_handle: str | None = Field(
+        default=None, description="the job's id on that backend (a Slurm job id ...)"
+    )
 
 
 class JobPublic(BaseModel):
