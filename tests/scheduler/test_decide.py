@@ -58,10 +58,19 @@ class Case:
     """Job id -> (grant, amount held on it) for admitted jobs paid by a grant."""
     want_price: dict[int, tuple[float, float]] = field(default_factory=dict)
     """Job id -> (price per GPU-hour, KRW held) for admitted jobs whose price matters."""
+    past_use: list[tuple[str, str, int, float, float]] = field(default_factory=list)
+    """(program, GPU model, GPUs, from, to): use that ended before `now`, for the usage
+    history of a policy with `+decay`."""
 
 
 ONE_POOL = fleet([pool("a", nodes=2)])
 P1 = tenancy(program("p1", {"H100": 16}))
+# Fair sharing: p1 and p2 alike, and p3 (with no quota of its own) holding one of the two nodes.
+SHARING = (
+    ONE_POOL,
+    tenancy(program("p1", {"H100": 16}), program("p2", {"H100": 16}), program("p3", {})),
+)
+P3_ON_NODE_0 = [("p3", Placement(0, (0,), (8,)))]
 
 CASES = [
     Case(
@@ -321,6 +330,44 @@ CASES = [
         want_admitted=[1, 3],
         want_parked={2: ReasonCode.BORROWING_LIMIT},
     ),
+    # -- fair sharing with a usage history (half-life 1 h); one node free for two 8-GPU jobs
+    Case(
+        "decay: a program that used a lot recently goes after one that did not",
+        *SHARING,
+        [job(8, program="p1", submit=0, id=1), job(8, program="p2", submit=1, id=2)],
+        running=P3_ON_NODE_0,
+        past_use=[("p1", "H100", 16, 0.0, 36_000.0)],
+        now=36_000.0,
+        policy_name="fair+decay=1h",
+        want_admitted=[2],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+        want_reserved={1: (0, 43_200.0, (1,))},  # when job 2's walltime limit ends
+    ),
+    Case(
+        "without decay the same past use counts for nothing: submission order",
+        *SHARING,
+        [job(8, program="p1", submit=0, id=1), job(8, program="p2", submit=1, id=2)],
+        running=P3_ON_NODE_0,
+        past_use=[("p1", "H100", 16, 0.0, 36_000.0)],
+        now=36_000.0,
+        want_admitted=[1],
+        want_parked={2: ReasonCode.NO_CAPACITY},
+        want_reserved={2: (0, 43_200.0, (1,))},
+    ),
+    Case(
+        "decay: old use counts less than recent use, though it was more",
+        *SHARING,
+        # p1: 16 GPUs 10 to 11 half-lives ago (a decayed mean of 0.008 GPUs); p2: 8 GPUs in
+        # the last half-life (4 GPUs).
+        [job(8, program="p2", submit=0, id=1), job(8, program="p1", submit=1, id=2)],
+        running=P3_ON_NODE_0,
+        past_use=[("p1", "H100", 16, 0.0, 3600.0), ("p2", "H100", 8, 36_000.0, 39_600.0)],
+        now=39_600.0,
+        policy_name="fair+decay=1h",
+        want_admitted=[2],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+        want_reserved={1: (0, 46_800.0, (1,))},
+    ),
     Case(
         "the price is the list price at the pool's site, less the reserved discount",
         dataclasses.replace(
@@ -402,7 +449,9 @@ CASES = [
 
 
 def _snapshot(case: Case) -> Snapshot:
-    state = ClusterState(case.fleet, case.tenancy)
+    state = ClusterState(case.fleet, case.tenancy, half_life_s=_policy(case).half_life_s)
+    for prog, model, gpus, start, end in case.past_use:
+        state.add_past_use(prog, model, gpus, start, end)
     for k, (prog, placement) in enumerate(case.running):
         until = case.running_until[k] if k < len(case.running_until) else math.inf
         since = case.running_since[k] if k < len(case.running_since) else None

@@ -125,6 +125,18 @@ def check_invariants(w: World) -> None:
     for cohort, by_model in cohort_use.items():
         for model, g in by_model.items():
             assert g <= state.cohort_nominal[cohort][model]
+    # The usage history was told of every change: what it counts as held is what is held.
+    history = state.history
+    if history is not None:
+        for pid, prog in w.scenario.tenancy.programs.items():
+            for model in fl.gpu_models:
+                assert history.held((pid, model)) == usage[pid][model]
+                if prog.cohort is not None:
+                    assert history.held(("cohort", prog.cohort, model)) == sum(
+                        usage[p][model]
+                        for p, q in w.scenario.tenancy.programs.items()
+                        if q.cohort == prog.cohort
+                    )
 
 
 GRANT_REASON = Reason(ReasonCode.GRANT).message
@@ -177,7 +189,9 @@ job_specs = st.lists(
     quotas=st.lists(st.integers(0, 24), min_size=3, max_size=3),
     cohort=st.booleans(),
     cap_mw=st.sampled_from([0.02, 0.03, 0.05, 0.1, 1.0]),
-    policy=st.sampled_from(["fifo", "fair", "fair+powercap", "fair+reclaim"]),
+    policy=st.sampled_from(
+        ["fifo", "fair", "fair+powercap", "fair+reclaim", "fair+decay=1h", "fair+reclaim+decay"]
+    ),
     failures=st.booleans(),
     grants=st.one_of(st.none(), GRANTS),
 )

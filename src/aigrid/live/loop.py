@@ -318,7 +318,7 @@ class SchedulingLoop:
                 .where(JobRow.state == JobState.PENDING.value)
                 .order_by(JobRow.submit_s, JobRow.id)
             ).all()
-        self.state = ClusterState(fleet, tenancy)
+        self.state = ClusterState(fleet, tenancy, half_life_s=self.policy.half_life_s)
         self.queues = QueueSet()
         self.accounts = ProgramAccounts(budgets, keep_entries=False)
         self.running: dict[int, Running] = {}
@@ -331,7 +331,7 @@ class SchedulingLoop:
         """Per pool of an unreachable backend: the free GPUs held out of the scheduler's view,
         per node."""
         for row in running_rows:
-            self._restore_running(row)
+            self._restore_running(row, now)
         for (job_id, _attempt), reason in preempted.items():
             # Preempted before the restart and not yet seen stopped: stop it (again).
             run = self.running[job_id]
@@ -359,7 +359,7 @@ class SchedulingLoop:
             "rebuilt from the store: %d running, %d pending", len(self.running), len(self.waiting)
         )
 
-    def _restore_running(self, row: JobRow) -> None:
+    def _restore_running(self, row: JobRow, now: float) -> None:
         job = to_model(row)
         assert row.placement is not None and row.pool is not None and row.start_s is not None
         placement = Placement(
@@ -368,6 +368,10 @@ class SchedulingLoop:
         job.transition(JobState.RUNNING, row.start_s)
         job.placement = placement
         power_fraction = float(row.placement.get("power_fraction", 1.0))
+        # Its use so far, then its GPUs from now on, for the usage history.
+        self.state.add_past_use(
+            job.program, self.fleet.pools[row.pool].gpu_model, placement.gpus, row.start_s, now
+        )
         # As `commit` took it when the job was admitted.
         self.state.allocate(
             job.program,
@@ -377,6 +381,7 @@ class SchedulingLoop:
             cap_tenths=tenths_of(power_fraction),
             start=row.start_s,
             preemptible=job.preemptible,
+            at=now,
         )
         devices = tuple(tuple(d) for d in row.placement.get("devices", []))
         for node, used in zip(placement.nodes, devices, strict=False):
@@ -621,7 +626,7 @@ class SchedulingLoop:
                 self.queues.push(job)
                 self.waiting[job.id] = job
                 self.attempts[job.id] = e.run.attempt
-            self.state.release(job.program, placement, job_id=job.id)
+            self.state.release(job.program, placement, job_id=job.id, at=now)
             for node, used in zip(placement.nodes, e.run.devices, strict=False):
                 self.devices_used[(placement.pool, node)].difference_update(used)
             self.accounts.settle(job.id, spends[job.id], now)

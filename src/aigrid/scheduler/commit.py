@@ -39,6 +39,7 @@ def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> int:
                 cap_tenths=tenths_of(d.power_fraction),
                 start=snapshot.now,
                 preemptible=job.preemptible,
+                at=snapshot.now,
             )
             dropped = state.drop_reservation(job.id)
             if dropped is not None:

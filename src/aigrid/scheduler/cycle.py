@@ -53,8 +53,14 @@ class Snapshot:
 
 def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
     state = snapshot.state
+    if policy.name is PolicyName.FAIR and policy.half_life_s != state.half_life_s:
+        raise ValueError(
+            f"the policy decays usage with a half-life of {policy.half_life_s:g} s, the state"
+            f" keeps history with {state.half_life_s:g} s: make the state with the policy's"
+        )
     queues = snapshot.queues.queues
-    base_order: Callable[[ClusterState, Job], OrderKey] = (
+    now = snapshot.now
+    base_order: Callable[[ClusterState, Job, float], OrderKey] = (
         fair_key if policy.name is PolicyName.FAIR else fifo_key
     )
     # A program's part of the fair key changes only when one of its jobs is admitted, so it is
@@ -66,7 +72,7 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
             return fifo_key(state, job)
         part = program_part.get((job.program, job.gpus))
         if part is None:
-            part = program_part[(job.program, job.gpus)] = fair_key(state, job)[:2]
+            part = program_part[(job.program, job.gpus)] = fair_key(state, job, now)[:2]
         return (*part, job.submit_s, job.id)
 
     # Only fair sharing's keys move during a cycle (shares grow as jobs are admitted).
@@ -80,7 +86,6 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
     heap: list[tuple[OrderKey, QueueKey]] = []
     reservations = dict(state.reservations)  # this cycle's view: reservations made or dropped
     freeing: dict[tuple[str, str], list[int]] = {}  # (cohort, model) -> jobs preempted so far
-    now = snapshot.now
     for key, q in snapshot.queues.active.items():
         heap.append((order(state, q.at(0)), key))
     heapq.heapify(heap)

@@ -19,6 +19,7 @@ from aigrid.energy import SitePower
 from aigrid.ledger.prices import PriceList
 from aigrid.model import Fleet, Grant, Placement, Tenancy
 from aigrid.scheduler.capacity import PoolCapacity
+from aigrid.scheduler.usage import DecayedUsage
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,12 @@ class Reservation:
 
 
 class ClusterState:
-    def __init__(self, fleet: Fleet, tenancy: Tenancy) -> None:
+    """`half_life_s`: keep each program's and each cohort's usage history, decayed with this
+    half-life, for fair sharing (0: keep none). Owners give the time of every change they make
+    (`at`), so that running jobs accrue; the scheduler's own what-ifs, undone at the same
+    instant, give none."""
+
+    def __init__(self, fleet: Fleet, tenancy: Tenancy, *, half_life_s: float = 0.0) -> None:
         self.fleet = fleet
         self.tenancy = tenancy
         self.capacity = [PoolCapacity(p.nodes, p.gpus_per_node) for p in fleet.pools]
@@ -83,6 +89,10 @@ class ClusterState:
             if prog.cohort is not None:
                 for model, gpus in prog.quota.items():
                     self.cohort_nominal[prog.cohort][model] += gpus
+        self.half_life_s = half_life_s
+        self.history = DecayedUsage(half_life_s) if half_life_s > 0 else None
+        """Decayed GPU-seconds per (program, GPU model) and per ("cohort", cohort, GPU model);
+        None when no history is kept."""
         self.eligibility_cache: dict[Any, Any] = {}
         """Static eligibility per queue key, filled by the placement filters (a pure memo)."""
         self.budget_available: dict[str, float] = {
@@ -110,6 +120,14 @@ class ClusterState:
             added -= self.power.cap_saving_mw(pool, gpus * cap_tenths)
         return self.site_mw[site] + added <= self.site_cap_mw[site]
 
+    def decayed_gpus(self, scope: str, model: str, now: float, *, cohort: bool = False) -> float:
+        """The decayed mean number of GPUs of `model` a program (or, with `cohort`, a cohort)
+        held up to `now` (0 when no history is kept; see `aigrid.scheduler.usage`)."""
+        if self.history is None:
+            return 0.0
+        key = ("cohort", scope, model) if cohort else (scope, model)
+        return self.history.mean_gpus(key, now)
+
     # -- changing ----------------------------------------------------------------------------
 
     def _recompute_site(self, site: int) -> None:
@@ -120,11 +138,27 @@ class ClusterState:
                 mw -= self.power.cap_saving_mw(pool, self.cap_tenths[pool])
         self.site_mw[site] = mw
 
-    def charge_quota(self, program: str, model: str, gpus: int) -> None:
+    def charge_quota(self, program: str, model: str, gpus: int, at: float | None = None) -> None:
         self.usage[program][model] += gpus
         cohort = self.tenancy.programs[program].cohort
         if cohort is not None:
             self.cohort_usage[cohort][model] += gpus
+        history = self.history
+        if at is not None and history is not None:
+            history.change((program, model), gpus, at)
+            if cohort is not None:
+                history.change(("cohort", cohort, model), gpus, at)
+
+    def add_past_use(self, program: str, model: str, gpus: int, start: float, end: float) -> None:
+        """Count use the history did not see happen: `gpus` of `model` held by `program` from
+        `start` to `end` (the live loop's jobs of before a restart)."""
+        history = self.history
+        if history is None:
+            return
+        history.add((program, model), gpus, start, end)
+        cohort = self.tenancy.programs[program].cohort
+        if cohort is not None:
+            history.add(("cohort", cohort, model), gpus, start, end)
 
     def allocate(
         self,
@@ -136,12 +170,13 @@ class ClusterState:
         cap_tenths: int = 0,
         start: float | None = None,
         preemptible: bool = False,
+        at: float | None = None,
     ) -> None:
         """Take the placement's GPUs, quota and power. The nodes must be free as named.
 
         `until` is when the job ends at the latest (its start plus its walltime limit); backfill
         uses it to tell when a reserved job could start. A job with no id or no limit is taken
-        to hold its GPUs for ever.
+        to hold its GPUs for ever. `at`: when, for the usage history (see the class).
         """
         cap = self.capacity[placement.pool]
         for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
@@ -154,6 +189,7 @@ class ClusterState:
             cap_tenths=cap_tenths,
             start=start,
             preemptible=preemptible,
+            at=at,
         )
 
     def take(
@@ -166,6 +202,7 @@ class ClusterState:
         cap_tenths: int = 0,
         start: float | None = None,
         preemptible: bool = False,
+        at: float | None = None,
     ) -> None:
         """Account for GPUs already taken from `capacity` by the placement search.
 
@@ -185,9 +222,16 @@ class ClusterState:
                 self.running_jobs[job_id] = RunningJob(
                     job_id, program, placement.pool, placement.gpus, start, preemptible
                 )
-        self._account(program, placement, +1)
+        self._account(program, placement, +1, at)
 
-    def release(self, program: str, placement: Placement, *, job_id: int | None = None) -> None:
+    def release(
+        self,
+        program: str,
+        placement: Placement,
+        *,
+        job_id: int | None = None,
+        at: float | None = None,
+    ) -> None:
         cap = self.capacity[placement.pool]
         for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
             cap.give_back(node, gpus)
@@ -206,7 +250,7 @@ class ClusterState:
             cap_tenths = self._job_cap.pop(job_id, 0)
             if cap_tenths:
                 self.cap_tenths[placement.pool] -= placement.gpus * cap_tenths
-        self._account(program, placement, -1)
+        self._account(program, placement, -1, at)
 
     def reservation_of(self, job_id: int) -> Reservation | None:
         for r in self.reservations.values():
@@ -228,9 +272,9 @@ class ClusterState:
             del self.reservations[old.pool]
         return old
 
-    def _account(self, program: str, placement: Placement, sign: int) -> None:
+    def _account(self, program: str, placement: Placement, sign: int, at: float | None) -> None:
         gpus = placement.gpus
         pool = placement.pool
         self.busy_gpus[pool] += sign * gpus
         self._recompute_site(self.pool_site[pool])
-        self.charge_quota(program, self.pool_model[pool], sign * gpus)
+        self.charge_quota(program, self.pool_model[pool], sign * gpus, at)

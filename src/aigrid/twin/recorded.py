@@ -92,6 +92,7 @@ class RecordedWorld(World):
             until=t + job.walltime_s,
             start=t,
             preemptible=job.preemptible,
+            at=t,
         )
         # What was held in the live system, as far as the replayed budget still covers it.
         hold = min(rec.hold_krw, max(self.accounts.available_krw(job.program), 0.0))

@@ -95,7 +95,7 @@ class World:
         self.measure_from_s = measure_from_s
         """Start of the measured window; what comes before is warm-up, left out of figures."""
         self.spent_at_measure: dict[str, int] = {}
-        self.state = ClusterState(scenario.fleet, scenario.tenancy)
+        self.state = ClusterState(scenario.fleet, scenario.tenancy, half_life_s=policy.half_life_s)
         self.queues = QueueSet()
         self.waits = WaitAccounting(lambda: self.engine.now, measure_from_s)
         self.queues.observer = self.waits
@@ -214,7 +214,7 @@ class World:
         placement = job.placement
         assert placement is not None
         state = self.state
-        state.release(job.program, placement, job_id=job.id)
+        state.release(job.program, placement, job_id=job.id, at=t)
         self.running -= 1
         self._busy_by_class[job.tenant_class.value] -= placement.gpus
         self._count_busy(job, t)
