@@ -51,15 +51,16 @@ class RayBackend:
     """Jobs on a Ray cluster, addressed by its dashboard's URL (`http://127.0.0.1:8265`, or
     `127.0.0.1:8265` for short)."""
 
-    name = "ray"
-
     def __init__(
         self,
         address: str,
         *,
+        name: str = "ray",
         timeout_s: float = TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        self.name = name
+        """The backend's name in the store (a fleet's binding names it `ray:ADDRESS`)."""
         if "://" not in address:
             address = f"http://{address}"  # host:port, as `ray job submit --address` takes it
         self.address = address.rstrip("/")

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from aigrid.backends.base import Backend
 from aigrid.backends.local import LocalExecutor
+from aigrid.backends.ray import RayBackend
 from aigrid.backends.slurm import TIMEOUT_S, SlurmBackend
 from aigrid.errors import UsageError
 from aigrid.model import Binding
@@ -50,11 +51,15 @@ def _slurm(binding: Binding, ctx: BackendContext) -> Backend:
     )
 
 
+def _ray(binding: Binding, ctx: BackendContext) -> Backend:
+    return RayBackend(option(binding, "address"), name=binding.name)
+
+
 FACTORIES: Mapping[str, BackendFactory] = MappingProxyType(
     {
         "local": _local,
         "slurm": _slurm,
-        # "ray": a factory building the Ray backend from binding.option("address") goes here.
+        "ray": _ray,
     }
 )
 """Kind of binding -> how to build its backend."""

@@ -1,8 +1,8 @@
-"""`aigrid serve` as a real server process, on a fleet with a pool on this machine and a pool
-on a real Slurm cluster: jobs submitted with `aigrid submit` run on the backend of the pool they
-were placed on, finish and are charged; when slurmctld goes away, a job for the Slurm pool waits
-with the reason "backend unreachable", the local pool goes on, and once slurmctld is back every
-job runs, exactly once, and the ledger adds up."""
+"""`aigrid serve` as a real server process, on a fleet with a pool on this machine, a pool on a
+real Slurm cluster and a pool on a real Ray cluster: jobs submitted with `aigrid submit` run on
+the backend of the pool they were placed on, finish and are charged; when slurmctld goes away, a
+job for the Slurm pool waits with the reason "backend unreachable", the local pool goes on, and
+once slurmctld is back every job runs, exactly once, and the ledger adds up."""
 
 from __future__ import annotations
 
@@ -17,20 +17,24 @@ from sqlalchemy import select
 
 from aigrid.live.store import Store
 from aigrid.live.store.models import LedgerEntryRow
+from tests.backends.ray_cluster import GPUS as RAY_GPUS
+from tests.backends.ray_cluster import RayCluster
 from tests.backends.slurm_cluster import CLUSTER, GPUS_PER_NODE, NODES, PARTITION, SlurmCluster
 from tests.cli import run_aigrid
 from tests.live.server import LiveServer, admin_token, wait_for
 from tests.live.test_api import assert_ledger_consistent
 
 
-def scenario(slurm: SlurmCluster) -> str:
-    """One site: pool `here` (4 GPUs, this machine) and pool `hpc` (the Slurm partition)."""
+def scenario(slurm: SlurmCluster, ray: RayCluster) -> str:
+    """One site: pool `here` (4 GPUs, this machine), pool `hpc` (the Slurm partition) and pool
+    `cloud` (the Ray cluster's 8 pretend GPUs)."""
     return f"""
 name: two-backends
 as_of: "2026-11"
 gpu_models:
   gpu: {{memory_gb: 80, busy_w: 700, idle_w: 100, host_w: 300, list_price_krw_per_gpu_h: 1000}}
   h100: {{memory_gb: 80, busy_w: 700, idle_w: 100, host_w: 300, list_price_krw_per_gpu_h: 2000}}
+  l40: {{memory_gb: 48, busy_w: 300, idle_w: 50, host_w: 200, list_price_krw_per_gpu_h: 1500}}
 owners:
   lab: {{name: Lab}}
 tariffs:
@@ -61,15 +65,26 @@ sites:
           partition: {PARTITION}
           slurm_conf: {slurm.conf}
           timeout_s: 20
+      - id: cloud
+        gpu_model: l40
+        gpus_per_node: {RAY_GPUS}
+        nodes: 1
+        nvlink_domain: {RAY_GPUS}
+        owner: lab
+        backend: {{kind: ray, address: "{ray.address}"}}
 programs:
-  - {{id: research, name: Research, budget_krw: 1e9, quota: {{gpu: 4, h100: 32}}, owners: [lab]}}
+  - id: research
+    name: Research
+    budget_krw: 1e9
+    quota: {{gpu: 4, h100: 32, l40: {RAY_GPUS}}}
+    owners: [lab]
 """
 
 
 @pytest.fixture
-def server(slurm: SlurmCluster, tmp_path: Path) -> Iterator[LiveServer]:
-    fleet = tmp_path / "two-backends.yaml"
-    fleet.write_text(scenario(slurm))
+def server(slurm: SlurmCluster, ray_head: RayCluster, tmp_path: Path) -> Iterator[LiveServer]:
+    fleet = tmp_path / "three-backends.yaml"
+    fleet.write_text(scenario(slurm, ray_head))
     s = LiveServer(f"sqlite:///{tmp_path / 'aigrid.db'}", tmp_path, fleet=str(fleet))
     s.start()
     yield s
@@ -115,18 +130,23 @@ def state(aigrid: Aigrid, job: int) -> object:
     return show(aigrid, job)["state"]
 
 
-def test_jobs_run_on_slurm_and_locally_and_are_charged(aigrid: Aigrid, server: LiveServer) -> None:
+def test_jobs_run_on_slurm_ray_and_locally_and_are_charged(
+    aigrid: Aigrid, server: LiveServer, ray_head: RayCluster
+) -> None:
     one = submit(aigrid, 8, "h100", 'echo "on slurm: $SLURM_JOB_ID $CUDA_VISIBLE_DEVICES"; sleep 2')
     gang = submit(aigrid, 16, "h100", 'echo "nodes: $SLURM_NNODES"; sleep 2')
     here = submit(aigrid, 2, "gpu", 'echo "here: $CUDA_VISIBLE_DEVICES"; sleep 1')
-    ids = (one, gang, here)
-    wait_for(lambda: all(state(aigrid, j) == "completed" for j in ids), timeout_s=60, every_s=0.3)
+    cloud = submit(aigrid, 2, "l40", 'echo "on ray: $AIGRID_JOB_ID $AIGRID_GPUS"; sleep 2')
+    ids = (one, gang, here, cloud)
+    wait_for(lambda: all(state(aigrid, j) == "completed" for j in ids), timeout_s=90, every_s=0.3)
     placed = {j: show(aigrid, j)["placement"] for j in ids}
     assert {j: p["backend"] for j, p in placed.items()} == {  # type: ignore[index]
         one: f"slurm:{CLUSTER}/{PARTITION}",
         gang: f"slurm:{CLUSTER}/{PARTITION}",
         here: "local",
+        cloud: f"ray:{ray_head.address}",
     }
+    assert f"on ray: {cloud} 2" in aigrid("job", "logs", str(cloud))
     assert aigrid("job", "logs", str(one)).startswith("on slurm: ")
     assert aigrid("job", "logs", str(one)).split()[-1] == "0,1,2,3,4,5,6,7"
     assert aigrid("job", "logs", str(gang)).strip() == "nodes: 2"
@@ -134,7 +154,7 @@ def test_jobs_run_on_slurm_and_locally_and_are_charged(aigrid: Aigrid, server: L
     assert f"slurm:{CLUSTER}/{PARTITION} (job " in aigrid("job", "show", str(one))
     # Each is charged its runtime (as its backend tells it) at its pool's price.
     spends = ledger_spends(server.db)
-    for job, gpus, price in ((one, 8, 2000), (gang, 16, 2000), (here, 2, 1000)):
+    for job, gpus, price in ((one, 8, 2000), (gang, 16, 2000), (here, 2, 1000), (cloud, 2, 1500)):
         krw, gpu_seconds = spends[job]
         assert gpus * 1 <= gpu_seconds <= gpus * 10, job
         assert krw == round(price * gpu_seconds / 3600), job
