@@ -15,6 +15,7 @@ from aigrid.model import (
     LoadPeriod,
     Owner,
     Pool,
+    PriorityClass,
     Program,
     Scenario,
     Season,
@@ -75,9 +76,18 @@ def program(
     budget: float = 1e15,
     borrowing: bool = True,
     price_fraction: Mapping[TenantClass, float] | None = None,
+    weight: float = 1.0,
 ) -> Program:
     return Program(
-        id, id, budget, dict(quota), owners, cohort, dict(price_fraction or {}), borrowing
+        id,
+        id,
+        budget,
+        dict(quota),
+        owners,
+        cohort,
+        dict(price_fraction or {}),
+        borrowing,
+        weight=weight,
     )
 
 
@@ -113,6 +123,7 @@ def job(
     id: int | None = None,
     org: str = "org",
     account: str | None = None,
+    priority: PriorityClass = PriorityClass.NORMAL,
 ) -> Job:
     return Job(
         id=next(_ids) if id is None else id,
@@ -127,6 +138,7 @@ def job(
         runtime_s=runtime,
         gpu_models=models,
         sovereign=sovereign,
+        priority_class=priority,
     )
 
 

@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 
 from aigrid.errors import UsageError
-from aigrid.model import Arrivals, Choice, JobClass, JobState, LogNormal, PowerLaw, TenantClass
+from aigrid.model import (
+    Arrivals,
+    Choice,
+    JobClass,
+    JobState,
+    LogNormal,
+    PowerLaw,
+    PriorityClass,
+    TenantClass,
+)
 from aigrid.scenario.demand import (
     ORG_ZIPF_EXPONENT,
     DemandError,
@@ -32,6 +41,7 @@ THREE = (
         gpu_models=("B200", "H200"),
         sovereign_fraction=0.3,
         preemptible=True,
+        priority_class=PriorityClass.HIGH,
         orgs=5,
     ),
     stream("gamma", program="own", size=PowerLaw(1, 256, 1.8), orgs=1),
@@ -108,10 +118,12 @@ def test_fields_come_from_the_stream() -> None:
         assert j.job_class is JobClass.INFERENCE
         assert j.gpu_models == ("B200", "H200")
         assert j.preemptible is True
+        assert j.priority_class is PriorityClass.HIGH
         assert j.org in {f"beta-{k:03d}" for k in range(5)}
     assert 0.25 < np.mean([j.sovereign for j in beta]) < 0.35
     alpha = of_stream(jobs, "alpha")
     assert not any(j.sovereign or j.preemptible for j in alpha)
+    assert all(j.priority_class is PriorityClass.NORMAL for j in alpha)
     assert all(j.gpu_models == () for j in alpha)
     assert {j.org for j in of_stream(jobs, "gamma")} == {"gamma-000"}
 

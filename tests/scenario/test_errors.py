@@ -118,6 +118,14 @@ CASES = [
         want_detail="expected one of 'sovereign' or 'commercial', got the string 'private'",
     ),
     Case(
+        "unknown priority class",
+        "    orgs: 10\n",
+        "    orgs: 10\n    priority_class: urgent\n",
+        want_loc="demand[0].priority_class",
+        want_line_at="priority_class: urgent",
+        want_detail="expected one of 'high', 'normal' or 'low', got the string 'urgent'",
+    ),
+    Case(
         "missing key",
         'as_of: "2026-07"\n',
         "",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from aigrid.model import Fleet, Job, Placement, Tenancy, TenantClass, Zone
+from aigrid.model import Fleet, Job, Placement, PriorityClass, Tenancy, TenantClass, Zone
 from aigrid.scheduler import (
     Admit,
     ClusterState,
@@ -367,6 +367,88 @@ CASES = [
         want_admitted=[2],
         want_parked={1: ReasonCode.NO_CAPACITY},
         want_reserved={1: (0, 46_800.0, (1,))},
+    ),
+    # -- weights, priority classes and the tree; three nodes, the last one free
+    Case(
+        "weights: a program of weight 2 holding more goes before one of weight 1 holding less",
+        fleet([pool("a", nodes=3)]),
+        tenancy(program("p1", {"H100": 16}), program("p2", {"H100": 16}, weight=2.0)),
+        # shares: p1 4 / 16 = 0.25; p2 6 / (2 x 16) = 0.19
+        [job(8, program="p1", submit=0, id=1), job(8, program="p2", submit=1, id=2)],
+        running=[("p1", Placement(0, (0,), (4,))), ("p2", Placement(0, (1,), (6,)))],
+        want_admitted=[2],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+        want_reserved={1: (0, 7200.0, (2,))},
+    ),
+    Case(
+        "without the weight the program holding less goes first",
+        fleet([pool("a", nodes=3)]),
+        tenancy(program("p1", {"H100": 16}), program("p2", {"H100": 16})),
+        [job(8, program="p2", submit=0, id=1), job(8, program="p1", submit=1, id=2)],
+        running=[("p1", Placement(0, (0,), (4,))), ("p2", Placement(0, (1,), (6,)))],
+        want_admitted=[2],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+        want_reserved={1: (0, 7200.0, (2,))},
+    ),
+    Case(
+        "priority class before share: a high job of the program holding more goes first",
+        fleet([pool("a", nodes=3)]),
+        tenancy(program("p1", {"H100": 16}), program("p2", {"H100": 16})),
+        [
+            job(8, program="p2", submit=0, id=1),
+            job(8, program="p1", submit=1, id=2, priority=PriorityClass.HIGH),
+        ],
+        running=[("p1", Placement(0, (0,), (4,))), ("p2", Placement(0, (1,), (2,)))],
+        want_admitted=[2],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+        want_reserved={1: (0, 7200.0, (2,))},
+    ),
+    Case(
+        "priority class within a program: a later high job before an earlier normal one",
+        fleet([pool("a", nodes=3)]),
+        tenancy(program("p1", {"H100": 32})),
+        [job(8, submit=0, id=1), job(8, submit=1, id=2, priority=PriorityClass.HIGH)],
+        running=[("p1", Placement(0, (0,), (8,))), ("p1", Placement(0, (1,), (8,)))],
+        want_admitted=[2],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+        want_reserved={1: (0, 7200.0, (2,))},
+    ),
+    Case(
+        "a low job waits for a normal one submitted later",
+        fleet([pool("a", nodes=3)]),
+        tenancy(program("p1", {"H100": 32})),
+        [job(8, submit=0, id=1, priority=PriorityClass.LOW), job(8, submit=1, id=2)],
+        running=[("p1", Placement(0, (0,), (8,))), ("p1", Placement(0, (1,), (8,)))],
+        want_admitted=[2],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+        want_reserved={1: (0, 7200.0, (2,))},
+    ),
+    Case(
+        "a high job that would borrow still waits for a normal one within its quota",
+        fleet([pool("a", nodes=3)]),
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 16}, cohort="c")),
+        [
+            job(8, program="p1", submit=0, id=1, priority=PriorityClass.HIGH),
+            job(8, program="p2", submit=1, id=2),
+        ],
+        running=[("p1", Placement(0, (0,), (8,))), ("p2", Placement(0, (1,), (8,)))],
+        want_admitted=[2],
+        want_parked={1: ReasonCode.BORROWING_LIMIT},
+    ),
+    Case(
+        "the tree: cohorts compete as wholes before their programs do",
+        fleet([pool("a", nodes=3)]),
+        tenancy(
+            program("p1", {"H100": 8}, cohort="c"),
+            program("p2", {"H100": 8}, cohort="c"),
+            program("p3", {"H100": 16}),
+        ),
+        # cohort c: 8 / 16 = 0.5 (though p1 holds nothing); p3, in no cohort: 4 / 16 = 0.25
+        [job(8, program="p1", submit=0, id=1), job(8, program="p3", submit=1, id=2)],
+        running=[("p2", Placement(0, (0,), (8,))), ("p3", Placement(0, (1,), (4,)))],
+        want_admitted=[2],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+        want_reserved={1: (0, 7200.0, (2,))},
     ),
     Case(
         "the price is the list price at the pool's site, less the reserved discount",

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from aigrid.model import Grant, Job, JobState, Reliability, Scenario, Zone
+from aigrid.model import Grant, Job, JobState, PriorityClass, Reliability, Scenario, Zone
 from aigrid.report.summary import summarize
 from aigrid.scheduler import Admit, Policy, PolicyName, Reason, ReasonCode, Snapshot, decide
 from aigrid.twin.run import TwinRun, run_twin
@@ -175,6 +175,7 @@ job_specs = st.lists(
         st.integers(1, 20_000),  # runtime
         st.sampled_from(["p1", "p2", "p3"]),
         st.booleans(),  # sovereign
+        st.sampled_from(PriorityClass),
     ),
     min_size=1,
     max_size=25,
@@ -187,6 +188,7 @@ job_specs = st.lists(
     nodes=st.lists(st.integers(1, 3), min_size=1, max_size=3),
     gpn=st.sampled_from([4, 8]),
     quotas=st.lists(st.integers(0, 24), min_size=3, max_size=3),
+    weights=st.lists(st.sampled_from([1.0, 0.5, 3.0]), min_size=3, max_size=3),
     cohort=st.booleans(),
     cap_mw=st.sampled_from([0.02, 0.03, 0.05, 0.1, 1.0]),
     policy=st.sampled_from(
@@ -196,10 +198,11 @@ job_specs = st.lists(
     grants=st.one_of(st.none(), GRANTS),
 )
 def test_invariants_hold_after_every_event(
-    specs: list[tuple[int, int, int, str, bool]],
+    specs: list[tuple[int, int, int, str, bool, PriorityClass]],
     nodes: list[int],
     gpn: int,
     quotas: list[int],
+    weights: list[float],
     cohort: bool,
     cap_mw: float,
     policy: str,
@@ -218,6 +221,7 @@ def test_invariants_hold_after_every_event(
             {"H100": q, "B200": q},
             cohort="c" if cohort else None,
             budget=5e6,
+            weight=weights[k],
         )
         for k, q in enumerate(quotas)
     ]
@@ -226,8 +230,17 @@ def test_invariants_hold_after_every_event(
     if any(sc.fleet.site_power_mw(s.id, busy=False) > s.grid_cap_mw for s in sites):
         return
     jobs = [
-        job(g, submit=float(t), runtime=float(r), program=p, sovereign=sov, id=i, org=f"o{i % 3}")
-        for i, (g, t, r, p, sov) in enumerate(specs)
+        job(
+            g,
+            submit=float(t),
+            runtime=float(r),
+            program=p,
+            sovereign=sov,
+            id=i,
+            org=f"o{i % 3}",
+            priority=prio,
+        )
+        for i, (g, t, r, p, sov, prio) in enumerate(specs)
     ]
     if failures:
         # A hazard high enough that nodes fail within the run; jobs checkpoint every 10 min.

@@ -3,7 +3,15 @@
 from aigrid.model.demand import Arrivals, Choice, DemandStream, LogNormal, PowerLaw
 from aigrid.model.energy import Carbon, LoadPeriod, Season, Tariff
 from aigrid.model.fleet import Binding, Fleet, GpuModel, NodeRef, Owner, Pool, Site, Zone
-from aigrid.model.job import TRANSITIONS, InvalidTransitionError, Job, JobClass, JobState, Placement
+from aigrid.model.job import (
+    TRANSITIONS,
+    InvalidTransitionError,
+    Job,
+    JobClass,
+    JobState,
+    Placement,
+    PriorityClass,
+)
 from aigrid.model.reliability import Reliability
 from aigrid.model.scenario import Scenario
 from aigrid.model.tenancy import Grant, Org, Program, Tenancy, TenantClass
@@ -30,6 +38,7 @@ __all__ = [
     "Placement",
     "Pool",
     "PowerLaw",
+    "PriorityClass",
     "Program",
     "Reliability",
     "Scenario",

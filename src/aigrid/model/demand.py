@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aigrid.model.job import JobClass
+from aigrid.model.job import JobClass, PriorityClass
 from aigrid.model.tenancy import TenantClass
 
 
@@ -68,6 +68,7 @@ class DemandStream:
     gpu_models: tuple[str, ...] = ()
     sovereign_fraction: float = 0.0
     preemptible: bool = False
+    priority_class: PriorityClass = PriorityClass.NORMAL
     walltime_overask: float = 2.0
     """Median ratio of requested walltime to true runtime (users over-ask)."""
     max_walltime_h: float = 14 * 24.0

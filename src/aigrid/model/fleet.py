@@ -38,8 +38,15 @@ class GpuModel:
     """List price per GPU-hour at the sites where it differs from `list_price_krw_per_gpu_h`
     (a site with dearer power or land, a cloud with its own price list)."""
 
+    relative_speed: Mapping[str, float] = field(default_factory=dict)
+    """How fast a job class runs on this model, relative to the scenario's reference model
+    (1.0 where not given): a throughput table in Gavel's manner, by job class."""
+
     def list_price_at(self, site: str) -> float:
         return self.price_by_site.get(site, self.list_price_krw_per_gpu_h)
+
+    def speed_for(self, job_class: str) -> float:
+        return self.relative_speed.get(job_class, 1.0)
 
     @property
     def busy_it_w(self) -> float:

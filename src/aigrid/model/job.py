@@ -20,6 +20,23 @@ class JobClass(StrEnum):
     INTERACTIVE = "interactive"
 
 
+class PriorityClass(StrEnum):
+    """How urgent a job is, as its program's users say: higher classes are served first
+    (under fair sharing; see `aigrid.scheduler.policy`)."""
+
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+    @property
+    def priority(self) -> int:
+        """The class as a number: higher goes first."""
+        return _PRIORITY[self]
+
+
+_PRIORITY = {PriorityClass.HIGH: 2, PriorityClass.NORMAL: 1, PriorityClass.LOW: 0}
+
+
 class JobState(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
@@ -103,6 +120,7 @@ class Job:
     preemptible: bool = False
     checkpoint_interval_s: float | None = None
     """How often the job saves its progress; None if it cannot resume (restarts from scratch)."""
+    priority_class: PriorityClass = PriorityClass.NORMAL
     account: str | None = None
     """The org whose grants under `program` pay for the job; None when the program's budget
     pays directly. Jobs are queued per account, so one org's empty grant holds up no other."""

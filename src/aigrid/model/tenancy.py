@@ -41,6 +41,13 @@ class Program:
     reserved_discount: float = 0.0
     """Share off the list price for capacity the program reserved ahead (scenario facts §4:
     35% for a one-year reservation); its price fractions apply to what is left."""
+    weight: float = 1.0
+    """Its weight in fair sharing: a program of weight 2 is served as if it used half of what
+    it uses (Slurm's shares, Kueue's fair-sharing weight)."""
+
+    def __post_init__(self) -> None:
+        if not self.weight > 0 or self.weight == float("inf"):
+            raise ValueError(f"program {self.id!r}: weight must be positive, not {self.weight}")
 
     def price_fraction_for(self, tenant_class: TenantClass) -> float:
         return self.price_fraction.get(tenant_class, 1.0)

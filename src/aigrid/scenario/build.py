@@ -68,6 +68,7 @@ def _fleet(spec: ScenarioSpec) -> Fleet:
                 host_w=m.host_w,
                 list_price_krw_per_gpu_h=m.list_price_krw_per_gpu_h,
                 price_by_site=dict(m.price_by_site_krw_per_gpu_h),
+                relative_speed={str(c): v for c, v in m.relative_speed.items()},
             )
             for name, m in spec.gpu_models.items()
         },
@@ -115,6 +116,7 @@ def _tenancy(spec: ScenarioSpec) -> Tenancy:
                 price_fraction=dict(p.price_fraction),
                 borrowing=p.borrowing,
                 reserved_discount=p.reserved_discount,
+                weight=p.weight,
             )
             for p in spec.programs
         },
@@ -199,6 +201,7 @@ def _stream(s: StreamSpec) -> DemandStream:
         gpu_models=tuple(s.gpu_models),
         sovereign_fraction=s.sovereign_fraction,
         preemptible=s.preemptible,
+        priority_class=s.priority_class,
         walltime_overask=s.walltime_overask,
         max_walltime_h=s.max_walltime_h,
         checkpoint_interval_min=s.checkpoint_interval_min,

@@ -607,6 +607,7 @@ def generate_streams(
             ],
             stream_idx,
         ),
+        _per_stream([s.priority_class for s in streams], stream_idx),
     ]
     # A million small objects with no cycles: pausing the cyclic collector while they are made
     # cuts the time to build them about fourfold.

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from aigrid.model import Binding, JobClass, LoadPeriod, Season, TenantClass, Zone
+from aigrid.model import Binding, JobClass, LoadPeriod, PriorityClass, Season, TenantClass, Zone
 from aigrid.scenario.units import (
     GB,
     KRW,
@@ -55,6 +55,7 @@ SeasonName = Annotated[Season, Strict(False)]
 PeriodName = Annotated[LoadPeriod, Strict(False)]
 TenantClassName = Annotated[TenantClass, Strict(False)]
 JobClassName = Annotated[JobClass, Strict(False)]
+PriorityClassName = Annotated[PriorityClass, Strict(False)]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = (
     "monday",
@@ -203,6 +204,10 @@ class GpuModelSpec(Spec):
         default_factory=dict
     )
     """List price at the sites where it differs."""
+    relative_speed: dict[JobClassName, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict
+    )
+    """How fast each job class runs on this model against the reference (1.0 where not given)."""
 
     @model_validator(mode="after")
     def _idle_below_busy(self) -> GpuModelSpec:
@@ -350,6 +355,8 @@ class ProgramSpec(Spec):
     """Share of the list price each tenant class pays (1 where not named)."""
     reserved_discount: Fraction = 0.0
     """Share off the list price for capacity reserved ahead (e.g. 0.35 for a year)."""
+    weight: float = Field(default=1.0, gt=0, le=1e6)
+    """Weight in fair sharing: its share counts its use divided by its weight."""
 
 
 class OrgSpec(Spec):
@@ -487,6 +494,8 @@ class StreamSpec(Spec):
     gpu_models: list[Id] = Field(default_factory=list)
     sovereign_fraction: Fraction = 0.0
     preemptible: bool = False
+    priority_class: PriorityClassName = PriorityClass.NORMAL
+    """high, normal or low: fair sharing serves higher classes first."""
     walltime_overask: float = Field(default=2.0, ge=1)
     max_walltime_h: Hours = Field(default=14 * 24.0, gt=0)
     checkpoint_interval_min: float | None = Field(default=None, gt=0)

@@ -18,7 +18,6 @@ Phases:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from aigrid.energy import fraction_of
@@ -34,7 +33,7 @@ from aigrid.scheduler.decisions import (
     Unreserve,
 )
 from aigrid.scheduler.placement import Refusal, choose, eligibility, take
-from aigrid.scheduler.policy import OrderKey, Policy, PolicyName, fair_key, fifo_key
+from aigrid.scheduler.policy import FairOrder, OrderKey, Policy, PolicyName, fifo_key
 from aigrid.scheduler.queues import QueueKey, QueueSet
 from aigrid.scheduler.reasons import ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation
@@ -60,23 +59,13 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
         )
     queues = snapshot.queues.queues
     now = snapshot.now
-    base_order: Callable[[ClusterState, Job, float], OrderKey] = (
-        fair_key if policy.name is PolicyName.FAIR else fifo_key
-    )
-    # A program's part of the fair key changes only when one of its jobs is admitted, so it is
-    # remembered per (program, GPUs) and forgotten for a program when it admits.
-    program_part: dict[tuple[str, int], OrderKey] = {}
+    fair = FairOrder(state, now) if policy.name is PolicyName.FAIR else None
 
     def order(state: ClusterState, job: Job) -> OrderKey:
-        if base_order is fifo_key:
-            return fifo_key(state, job)
-        part = program_part.get((job.program, job.gpus))
-        if part is None:
-            part = program_part[(job.program, job.gpus)] = fair_key(state, job, now)[:2]
-        return (*part, job.submit_s, job.id)
+        return fifo_key(state, job) if fair is None else fair.key(job)
 
     # Only fair sharing's keys move during a cycle (shares grow as jobs are admitted).
-    rekey = policy.name is PolicyName.FAIR
+    rekey = fair is not None
 
     decisions: list[Decision] = []
     taken: list[tuple[int, str, Placement]] = []
@@ -138,8 +127,8 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     if job.id in (r.job_id for r in reservations.values()):
                         reservations = {p: r for p, r in reservations.items() if r.job_id != job.id}
                     placement = take(state, job, fit, now)
-                    for k in [k for k in program_part if k[0] == job.program]:
-                        del program_part[k]
+                    if fair is not None:
+                        fair.admitted(job.program)
                     taken.append((job.id, job.program, placement))
                     held[job.program] = held.get(job.program, 0.0) + fit.hold
                     if fit.grant is not None:

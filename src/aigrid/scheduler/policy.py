@@ -6,7 +6,9 @@ process). Orderings are pure functions of the state and a job.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -151,22 +153,47 @@ def fifo_key(_state: ClusterState, job: Job, _now: float = 0.0) -> OrderKey:
 
 
 def dominant_share(state: ClusterState, program: str, now: float = 0.0) -> float:
-    """The largest fraction of any one GPU model's nominal quota that `program` uses: what it
-    holds now plus, where the state keeps a usage history, the decayed mean of what it held
-    up to `now` (see `aigrid.scheduler.usage`).
+    """The program's weighted dominant share: over the GPU models it has nominal quota of, the
+    largest of (decayed mean GPUs held up to `now`, where the state keeps a usage history
+    (see `aigrid.scheduler.usage`), plus GPUs held now) / (weight x nominal quota).
 
     A program with no nominal quota at all has an infinite share: it only ever borrows.
     """
-    quota = state.tenancy.programs[program].quota
-    usage = state.usage[program]
-    share = 0.0
-    for model, nominal in quota.items():
-        if nominal > 0:
-            used = usage.get(model, 0) + state.decayed_gpus(program, model, now)
-            share = max(share, used / nominal)
-    if not quota or all(v <= 0 for v in quota.values()):
-        return float("inf")
-    return share
+    p = state.tenancy.programs[program]
+    past = past_use(state, program, p.quota, now, cohort=False)
+    return _dominant(p.quota, state.usage[program], past, p.weight)
+
+
+def cohort_share(state: ClusterState, program: str, now: float = 0.0) -> float:
+    """The dominant share of the program's cohort, as `dominant_share` of the cohort's use
+    against its members' nominal quota added up (cohorts have no weight); for a program in no
+    cohort, its own share."""
+    cohort = state.tenancy.programs[program].cohort
+    if cohort is None:
+        return dominant_share(state, program, now)
+    nominal = state.cohort_nominal[cohort]
+    past = past_use(state, cohort, nominal, now, cohort=True)
+    return _dominant(nominal, state.cohort_usage[cohort], past, 1.0)
+
+
+def past_use(
+    state: ClusterState, scope: str, models: Iterable[str], now: float, *, cohort: bool
+) -> dict[str, float]:
+    """GPU model -> the decayed mean GPUs a program (or a cohort) held up to `now`; empty when
+    the state keeps no usage history."""
+    if state.history is None:
+        return {}
+    return {m: state.decayed_gpus(scope, m, now, cohort=cohort) for m in models}
+
+
+def _dominant(
+    nominal: Mapping[str, int], held: Mapping[str, int], past: Mapping[str, float], weight: float
+) -> float:
+    share = -1.0
+    for model, q in nominal.items():
+        if q > 0:
+            share = max(share, (held.get(model, 0) + past.get(model, 0.0)) / (weight * q))
+    return share if share >= 0.0 else math.inf
 
 
 def would_borrow(state: ClusterState, job: Job) -> bool:
@@ -177,9 +204,93 @@ def would_borrow(state: ClusterState, job: Job) -> bool:
     return all(usage.get(m, 0) + job.gpus > q for m, q in quota.items() if q > 0)
 
 
+class FairOrder:
+    """Fair sharing's order of jobs at one instant, over the tree of cohorts and programs.
+
+    Criteria of `key`, in order:
+      1. 0 if the job fits within its program's nominal quota, else 1: a job that would borrow
+         waits for those that need not (so a lender's job always goes before the borrower it
+         preempted, whatever their classes: no preemption loops);
+      2. its priority class, higher first;
+      3. its program's cohort's dominant share (`cohort_share`), lower first: cohorts compete
+         as wholes, as siblings of the tree's root;
+      4. its program's weighted dominant share (`dominant_share`), lower first: within a
+         cohort, programs compete;
+      5. submission time; 6. job id.
+
+    Shares grow as the cycle admits jobs, so keys only ever grow within one instant; each
+    program's and cohort's share is remembered until one of its jobs is admitted
+    (`admitted`), which keeps a cycle's cost per job O(1).
+    """
+
+    __slots__ = ("_borrows", "_own", "_past", "_tree", "now", "state")
+
+    def __init__(self, state: ClusterState, now: float) -> None:
+        self.state = state
+        self.now = now
+        self._past: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
+        """program -> the decayed use of the program and of its cohort, per GPU model: fixed
+        at `now`, so computed once."""
+        self._own: dict[str, float] = {}
+        """program -> its share."""
+        self._tree: dict[tuple[str, bool], float] = {}
+        """(cohort, True) -> its share; (program, False) -> the share of a program in none."""
+        self._borrows: dict[str, dict[int, bool]] = {}
+        """program -> GPUs -> whether a job of that many would borrow."""
+
+    def key(self, job: Job) -> OrderKey:
+        program = job.program
+        by_gpus = self._borrows.get(program)
+        if by_gpus is None:
+            by_gpus = self._borrows[program] = {}
+        borrows = by_gpus.get(job.gpus)
+        if borrows is None:
+            borrows = by_gpus[job.gpus] = would_borrow(self.state, job)
+        own = self._own.get(program)
+        tree = self._tree.get(_scope(self.state, program))
+        if own is None or tree is None:
+            own, tree = self._shares(program)
+        return (
+            1.0 if borrows else 0.0,
+            -job.priority_class.priority,
+            tree,
+            own,
+            job.submit_s,
+            job.id,
+        )
+
+    def _shares(self, program: str) -> tuple[float, float]:
+        state = self.state
+        p = state.tenancy.programs[program]
+        cohort = p.cohort
+        past = self._past.get(program)
+        if past is None:
+            nominal = state.cohort_nominal[cohort] if cohort is not None else {}
+            past = self._past[program] = (
+                past_use(state, program, p.quota, self.now, cohort=False),
+                past_use(state, cohort, nominal, self.now, cohort=True) if cohort else {},
+            )
+        own = self._own[program] = _dominant(p.quota, state.usage[program], past[0], p.weight)
+        if cohort is None:
+            tree = own
+        else:
+            tree = _dominant(state.cohort_nominal[cohort], state.cohort_usage[cohort], past[1], 1.0)
+        self._tree[_scope(state, program)] = tree
+        return own, tree
+
+    def admitted(self, program: str) -> None:
+        """A job of `program` was admitted: its shares, and its cohort's, have grown."""
+        self._borrows.pop(program, None)
+        self._own.pop(program, None)
+        self._tree.pop(_scope(self.state, program), None)
+
+
+def _scope(state: ClusterState, program: str) -> tuple[str, bool]:
+    """Where a program sits in the tree under the root: its cohort, or itself if in none."""
+    cohort = state.tenancy.programs[program].cohort
+    return (program, False) if cohort is None else (cohort, True)
+
+
 def fair_key(state: ClusterState, job: Job, now: float = 0.0) -> OrderKey:
-    """Criteria in order: 0 if the job fits within its program's nominal quota else 1 (a job
-    that would borrow waits for those that need not); the program's dominant share at `now`;
-    submission time; job id."""
-    share = dominant_share(state, job.program, now)
-    return (1.0 if would_borrow(state, job) else 0.0, share, job.submit_s, job.id)
+    """`FairOrder.key` at `now`, for one job."""
+    return FairOrder(state, now).key(job)

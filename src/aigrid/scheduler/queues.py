@@ -1,12 +1,13 @@
 """Pending jobs, grouped into queues keyed by everything that decides their answer.
 
 All jobs in one queue ask for the same thing (program, GPU count, GPU models, sovereignty, job
-class, the org whose grants pay, and a walltime limit within the same power-of-two class), so if
-the head cannot start, the rest cannot either — or, where the walltime matters (a budget hold,
-room before a backfill reservation), only by a margin the class bounds: the queue is *parked*
-with the head's reason, and its jobs are not looked at again until something that could change
-the answer happens. Parking errs on the side of waiting: a job is never started where its head
-could not be. What can change it is named by the wake tokens the scheduler gives with the park:
+class, the org whose grants pay, priority class, and a walltime limit within the same
+power-of-two class), so if the head cannot start, the rest cannot either — or, where the
+walltime matters (a budget hold, room before a backfill reservation), only by a margin the class
+bounds: the queue is *parked* with the head's reason, and its jobs are not looked at again until
+something that could change the answer happens. Parking errs on the side of waiting: a job is
+never started where its head could not be. What can change it is named by the wake tokens the
+scheduler gives with the park:
 
 * `("pool", i, need)`: GPUs freed in pool i; `need` is what must be free for the head to fit
   (`("slot", g)`: one node with g free GPUs, or `("nodes", n)`: n whole free nodes), so a
@@ -25,7 +26,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple, Protocol
 
-from aigrid.model import Job, JobClass
+from aigrid.model import Job, JobClass, PriorityClass
 from aigrid.scheduler.reasons import Reason
 
 
@@ -40,6 +41,8 @@ class QueueKey(NamedTuple):
     """Policies treat classes differently (batch work may be deferred)."""
     account: str = ""
     """The org whose grants pay (`Job.account`), or "" where the program pays directly."""
+    priority_class: PriorityClass = PriorityClass.NORMAL
+    """Fair sharing serves higher classes first, so a queue holds one class."""
 
     @classmethod
     def of(cls, job: Job) -> QueueKey:
@@ -52,6 +55,7 @@ class QueueKey(NamedTuple):
             math.ceil(math.log2(minutes) - 1e-9),
             job.job_class,
             job.account or "",
+            job.priority_class,
         )
 
 
