@@ -23,7 +23,7 @@ from aigrid.scheduler import (
     Snapshot,
     decide,
 )
-from tests.builders import H100, fleet, grant, job, pool, program, site, tenancy
+from tests.builders import B200, H100, fleet, grant, job, pool, program, site, tenancy
 
 
 @dataclass
@@ -64,6 +64,7 @@ class Case:
 
 
 ONE_POOL = fleet([pool("a", nodes=2)])
+TWO_MODELS = fleet([pool("h", model="H100", nodes=1), pool("b", model="B200", nodes=1)])
 P1 = tenancy(program("p1", {"H100": 16}))
 # Fair sharing: p1 and p2 alike, and p3 (with no quota of its own) holding one of the two nodes.
 SHARING = (
@@ -460,6 +461,52 @@ CASES = [
         [job(4, id=1)],
         want_admitted=[1],
         want_price={1: (3250.0, 26_000.0)},  # 5,000 x 0.65; x 4 GPUs x 2 h
+    ),
+    # -- heterogeneity: pool 0 is H100 (4,500 KRW), pool 1 is B200 (9,000 KRW)
+    Case(
+        "a job that takes either model goes where its class runs fastest, by the table",
+        dataclasses.replace(
+            TWO_MODELS,
+            gpu_models={
+                "H100": H100,
+                "B200": dataclasses.replace(B200, relative_speed={"training": 2.2}),
+            },
+        ),
+        tenancy(program("p1", {"H100": 8, "B200": 8})),
+        [job(4, id=1)],
+        want_admitted=[1],
+        want_nodes={1: (1, (0,))},
+    ),
+    Case(
+        "with no table, the cheaper model",
+        dataclasses.replace(TWO_MODELS, pools=tuple(reversed(TWO_MODELS.pools))),
+        tenancy(program("p1", {"H100": 8, "B200": 8})),
+        [job(4, id=1)],
+        want_admitted=[1],
+        want_nodes={1: (1, (0,))},
+    ),
+    Case(
+        "at the same price (free for academia), the model with more of its GPUs free",
+        TWO_MODELS,
+        tenancy(program("p1", {"H100": 8, "B200": 8}, price_fraction={TenantClass.UNIVERSITY: 0})),
+        [job(2, id=1)],
+        running=[("p1", Placement(0, (0,), (4,)))],
+        want_admitted=[1],
+        want_nodes={1: (1, (0,))},
+    ),
+    Case(
+        "the table does not move a job that names its model",
+        dataclasses.replace(
+            TWO_MODELS,
+            gpu_models={
+                "H100": H100,
+                "B200": dataclasses.replace(B200, relative_speed={"training": 2.2}),
+            },
+        ),
+        tenancy(program("p1", {"H100": 8, "B200": 8})),
+        [job(4, id=1, models=("H100",))],
+        want_admitted=[1],
+        want_nodes={1: (0, (0,))},
     ),
     # -- grants: 4 GPUs x 2 h walltime at 4,500 KRW = 36,000 KRW, or 28,800 GPU-seconds
     Case(

@@ -142,6 +142,9 @@ class Job:
     """Relative speed of the current attempt (below 1 when its GPUs are power-capped)."""
     power_fraction: float = 1.0
     """Fraction of full board power the current attempt's GPUs are held to."""
+    rate: float = 1.0
+    """Work done per second on the current attempt's GPU model, in seconds of `runtime_s`
+    (the model's relative speed for the job's class; 1.0 without a throughput table)."""
     attempt: int = 0
     interruptions: int = 0
     preemptions: int = 0
@@ -179,7 +182,7 @@ class Job:
         if self.state is not JobState.RUNNING or self.start_s is None:
             raise InvalidTransitionError(self.id, self.state, JobState.PENDING)
         elapsed = max(at - self.start_s, 0.0)
-        useful = max(elapsed - self.restart_overhead_s, 0.0) * self.speed
+        useful = max(elapsed - self.restart_overhead_s, 0.0) * self.speed * self.rate
         saved = 0.0
         interval = self.checkpoint_interval_s
         if self.job_class is JobClass.INFERENCE:
@@ -189,7 +192,7 @@ class Job:
             if self.runtime_s is not None:
                 saved = min(saved, self.runtime_s - self.done_s)
         self.done_s += saved
-        lost = elapsed - saved / self.speed
+        lost = elapsed - saved / (self.speed * self.rate)
         self.lost_s += lost
         self.interruptions += 1
         self.attempt += 1

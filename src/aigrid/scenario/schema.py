@@ -204,9 +204,7 @@ class GpuModelSpec(Spec):
         default_factory=dict
     )
     """List price at the sites where it differs."""
-    relative_speed: dict[JobClassName, Annotated[float, Field(gt=0)]] = Field(
-        default_factory=dict
-    )
+    relative_speed: dict[JobClassName, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     """How fast each job class runs on this model against the reference (1.0 where not given)."""
 
     @model_validator(mode="after")

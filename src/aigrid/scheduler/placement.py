@@ -2,9 +2,11 @@
 
 Filters are static (owner, GPU model, zone: computed once per queue key and remembered) and
 dynamic (quota, budget, free capacity, site power: checked against the current state, in that
-order). Among the pools that pass every filter the finalizer takes the best fit: a pool the
-program need not borrow for, then the one whose chosen slot leaves the fewest GPUs idle, then
-the pool listed first.
+order). Among the pools that pass every filter the finalizer prefers, in order: a pool the
+program need not borrow for; full board power; the GPU model on which the job's class runs
+fastest, where the scenario gives a throughput table (`GpuModel.relative_speed`, Gavel's idea);
+the lower price; the GPU model with the larger share of its GPUs free (the less scarce); the
+best fit (the chosen slot leaves the fewest GPUs idle); the pool listed first.
 
 A job up to one node's size goes on one node (the free slot closest to its size); a larger gang
 takes whole nodes.
@@ -163,7 +165,9 @@ def choose(
     usage = state.usage[job.program]
     prices = state.prices
     best: Choice | None = None
-    best_score: tuple[int, int, int, int] | None = None
+    best_score: tuple[int, int, float, float, float, int, int] | None = None
+    free_share = _free_share_by_model(state, pools)
+    job_class = job.job_class.value
     worst = ReasonCode.NO_ELIGIBLE_POOL
     tokens: list[WakeToken] = []
     needs: list[PoolNeed] = []
@@ -277,13 +281,41 @@ def choose(
             worst = max(worst, ReasonCode.DEFERRED)
             tokens.append(("light", state.pool_site[i]))
             continue
-        score = (1 if borrowed else 0, cap_tenths, leftover, i)
+        speed = fleet.gpu_models[model].speed_for(job_class)
+        score = (
+            1 if borrowed else 0,
+            cap_tenths,
+            -speed,
+            price,
+            -free_share.get(model, 0.0),
+            leftover,
+            i,
+        )
         if best_score is None or score < best_score:
             best_score = score
             best = Choice(i, slot, nodes, alloc, borrowed, price, hold, avoid, cap_tenths, grant)
     if best is not None:
         return best
     return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim, power_needs, quota_needs)
+
+
+def _free_share_by_model(state: ClusterState, pools: tuple[int, ...]) -> dict[str, float]:
+    """Per GPU model, the share of the GPUs of `pools` that are free: how scarce each model is
+    for this job right now. Empty when the pools hold one model only (nothing to choose)."""
+    models = state.pool_model
+    first = models[pools[0]] if pools else None
+    if all(models[i] == first for i in pools):
+        return {}
+    free: dict[str, int] = {}
+    total: dict[str, int] = {}
+    fleet_pools = state.fleet.pools
+    busy = state.busy_gpus
+    for i in pools:
+        m = models[i]
+        size = fleet_pools[i].gpus
+        free[m] = free.get(m, 0) + size - busy[i]
+        total[m] = total.get(m, 0) + size
+    return {m: free[m] / total[m] for m in free if total[m]}
 
 
 def _payment(

@@ -123,6 +123,9 @@ class World:
         )
         self._busy_by_class: dict[str, int] = {c.value: 0 for c in TenantClass}
         self._pool_owner = [p.owner for p in scenario.fleet.pools]
+        self._pool_speed = [
+            scenario.fleet.gpu_models[p.gpu_model].relative_speed for p in scenario.fleet.pools
+        ]
         self._next_arrival = 0
         self._pass_pending = False
         self._on_progress = on_progress
@@ -205,7 +208,9 @@ class World:
             return  # an attempt that an interruption already ended
         remaining = job.remaining_s if job.remaining_s is not None else job.walltime_s
         self._stop(
-            t, job, JobState.COMPLETED if remaining <= job.walltime_s else JobState.TIMED_OUT
+            t,
+            job,
+            JobState.COMPLETED if remaining / job.rate <= job.walltime_s else JobState.TIMED_OUT,
         )
 
     def _stop(self, t: float, job: Job, final: JobState | None) -> None:
@@ -361,6 +366,7 @@ class World:
                 job.transition(JobState.RUNNING, t)
                 job.placement = d.placement
                 job.speed = throughput(d.power_fraction)
+                job.rate = self._pool_speed[d.placement.pool].get(job.job_class.value, 1.0)
                 job.power_fraction = d.power_fraction
                 if job.speed < 1.0 and t >= self.measure_from_s:
                     self.capped_jobs += 1
@@ -377,8 +383,9 @@ class World:
                     d.price_krw_per_gpu_h, d.hold_krw, d.placement.gpus, d.borrowed
                 )
                 remaining = job.remaining_s if job.remaining_s is not None else job.walltime_s
-                # A power-capped job runs slower, and its walltime limit stretches with it.
-                duration = min(remaining, job.walltime_s) / job.speed
+                # A power-capped job runs slower, and its walltime limit stretches with it; a
+                # faster GPU model gets through the job's work sooner.
+                duration = min(remaining / job.rate, job.walltime_s) / job.speed
                 self.engine.schedule(t + duration, self.END, (job, job.attempt), _PRIO_END)
                 self.running += 1
                 self._busy_by_class[job.tenant_class.value] += d.placement.gpus
