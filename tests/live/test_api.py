@@ -199,3 +199,38 @@ def test_server_restart_keeps_the_store(live: tuple[LiveServer, str], admin: Cli
     server.start()
     after = {j["id"]: j["state"] for j in admin.jobs(limit=1000)}
     assert after == before
+
+
+def test_a_pending_job_shows_its_place_in_the_order(admin: Client) -> None:
+    blocker = job(admin, ["sleep", "30"], gpus=4)
+    wait_for(lambda: admin.job(blocker["id"])["state"] == "running")
+    waiting = admin.submit(
+        {"org": "kaist", "program": "research", "gpus": 1, "walltime_s": 60,
+         "command": ["true"], "priority_class": "high"}
+    )  # fmt: skip
+    wait_for(lambda: admin.job(waiting["id"])["order"] is not None)
+    shown = admin.job(waiting["id"])
+    assert shown["priority_class"] == "high"
+    order = shown["order"]
+    names = [f["name"] for f in order["factors"]]
+    assert names == ["quota", "priority class", "cohort share", "program share", "submitted",
+                     "job id"]  # fmt: skip
+    assert order["total"] == [f["value"] for f in order["factors"]]
+    assert order["factors"][0]["value"] == 1  # it would have to borrow: research holds all 4
+    assert order["factors"][1]["value"] == -2
+    assert order["program"]["terms"] == [
+        {"gpu_model": "gpu", "decayed_gpus": 0.0, "held_gpus": 4, "nominal_gpus": 4, "share": 1.0}
+    ]
+    assert (order["policy"], order["weight"], order["half_life_s"]) == ("fair", 1.0, 0.0)
+    assert admin.job(blocker["id"])["order"] is None  # it runs
+    assert all(j["order"] is None for j in admin.jobs())  # lists leave it out
+    admin.cancel(waiting["id"])
+    admin.cancel(blocker["id"])
+    ended(admin, blocker["id"])
+
+
+def test_a_program_has_a_weight_in_fair_sharing(admin: Client) -> None:
+    assert admin.post("/programs", {"id": "weighted", "weight": 2.5})["weight"] == 2.5
+    assert admin.get("/programs/research")["weight"] == 1.0
+    with pytest.raises(InvalidRequestError, match="weight"):
+        admin.post("/programs", {"id": "weightless", "weight": 0})

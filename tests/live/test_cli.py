@@ -89,6 +89,34 @@ def test_from_bootstrap_to_a_finished_job(
     assert code == 3 and "revoked" in err
 
 
+def test_job_show_gives_a_pending_jobs_place_in_the_order(
+    server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert callable(cli)
+    token = cli("admin", "token", "--db", server.db, "--role", "admin")[1].strip()
+    monkeypatch.setenv("AIGRID_URL", server.url)
+    monkeypatch.setenv("AIGRID_TOKEN", token)
+    assert cli("admin", "org", "create", "snu", "--class", "university")[0] == 0
+    code, _, err = cli("admin", "program", "create", "lab", "--quota", "gpu=2", "--weight", "2")
+    assert code == 0, err
+    assert cli("admin", "grant", "--program", "lab", "--org", "snu")[0] == 0
+    submit = ("submit", "--org", "snu", "--program", "lab", "--walltime", "1m")
+    blocker = cli(*submit, "--gpus", "2", "--", "sleep", "30")[1].strip()
+    wait_for(lambda: json.loads(cli("job", "show", blocker, "--json")[1])["state"] == "running")
+    waiting = cli(*submit, "--priority", "low", "--", "true")[1].strip()
+    wait_for(lambda: json.loads(cli("job", "show", waiting, "--json")[1])["order"] is not None)
+    code, out, _ = cli("job", "show", waiting)
+    assert code == 0
+    assert "priority  low" in out
+    assert "low (priority 0)" in out
+    assert "program lab: 0.5 = (0 decayed + 2 held) / (2 x 2 gpu)" in out
+    assert "program weight 2; usage half-life none" in out
+    assert "total  (1, 0, 0.5, 0.5, " in out
+    assert "order" not in cli("job", "show", blocker)[1]
+    for job_id in (waiting, blocker):
+        assert cli("job", "cancel", job_id)[0] == 0
+
+
 def test_no_server_and_bad_tokens_exit_with_their_codes(
     server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:

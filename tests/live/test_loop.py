@@ -141,19 +141,28 @@ def test_a_rebuild_from_the_store_gives_the_state_the_loop_built(store: Store) -
     assert capped, "the tiny fleet's cap should make the scheduler cap some jobs"
 
 
+def _programs_of_their_own(
+    store: Store, now: list[float], names: tuple[str, ...], *, gpus: int, cohort: str | None = None
+) -> tuple[ServiceContext, Principal]:
+    """4 GPUs on the mock backend, a clock reading `now[0]`, an admin, and per name an org and
+    a program of that name with a quota of `gpus` and a grant from one to the other."""
+    with store.write() as s:
+        save_fleet(s, local_fleet(4), "mock")
+    ctx = ServiceContext(store, clock=lambda: now[0])
+    admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
+    for name in names:
+        create_org(ctx, admin, name, name, TenantClass.RESEARCH)
+        create_program(ctx, admin, name, budget_krw=1e9, quota={"gpu": gpus}, cohort=cohort)
+        create_grant(ctx, admin, name, name)
+    return ctx, admin
+
+
 def test_reclaim_preempts_a_borrower_which_waits_and_starts_again(store: Store) -> None:
     """Program `lend` lent its quota to `borrow` (same cohort); when `lend` needs it back, the
     borrower's job is preempted (recorded first), stopped, charged for its run, and goes back
     in line; it starts again, as a new run on the backend, once there is room."""
-    with store.write() as s:
-        save_fleet(s, local_fleet(4), "mock")
     now = [1000.0]
-    ctx = ServiceContext(store, clock=lambda: now[0])
-    admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
-    for name in ("lend", "borrow"):
-        create_org(ctx, admin, name, name, TenantClass.RESEARCH)
-        create_program(ctx, admin, name, budget_krw=1e9, quota={"gpu": 2}, cohort="c")
-        create_grant(ctx, admin, name, name)
+    ctx, admin = _programs_of_their_own(store, now, ("lend", "borrow"), gpus=2, cohort="c")
     big = submit(ctx, admin, JobRequest("borrow", "borrow", 4, 86400, ["x"], preemptible=True)).id
 
     def handler(call: MockCall) -> RunStatus:
@@ -222,3 +231,44 @@ def test_a_preempted_job_that_does_not_stop_holds_back_decisions_only_for_a_whil
     monkeypatch.setattr("aigrid.live.loop.PREEMPT_STOP_S", 0.0)
     loop.cycle()
     assert get_job(ctx, admin, other).state == "running"
+
+
+def test_the_usage_history_survives_a_restart_and_orders_who_goes_first(store: Store) -> None:
+    """Under `fair+decay`, the program that ran for the last hour waits behind one that did
+    not; a loop rebuilt from the store counts the same history (from admissions and charges)
+    and shows the waiting job's order key."""
+    now = [1000.0]
+    ctx, admin = _programs_of_their_own(store, now, ("busy", "idle"), gpus=4)
+    ends: dict[str, float] = {}
+
+    def handler(call: MockCall) -> RunStatus:
+        end = ends.get(call.launch.key)
+        if end is not None and now[0] >= end:
+            return RunStatus(RunState.COMPLETED, 0, started_s=1000.0, ended_s=end)
+        return RunStatus(RunState.RUNNING, started_s=1000.0)
+
+    policy = Policy.parse("fair+decay=1h")
+    first = submit(ctx, admin, JobRequest("busy", "busy", 4, 7200, ["x"])).id
+    ends[str(first)] = 1000.0 + 3600
+    loop = SchedulingLoop(store, MockBackend(handler), policy, clock=lambda: now[0])
+    loop.cycle()
+    now[0] = 1000.0 + 3600
+    # Both programs want the 4 GPUs once `first` ends; `busy` asked first.
+    again = submit(ctx, admin, JobRequest("busy", "busy", 4, 3600, ["x"])).id
+    now[0] += 1
+    fresh = submit(ctx, admin, JobRequest("idle", "idle", 4, 3600, ["x"])).id
+    loop.cycle()  # `first` ends: 4 GPUs for one half-life, a decayed mean of 2
+    assert get_job(ctx, admin, fresh).state == "running"
+    assert get_job(ctx, admin, again).state == "pending"
+    held = loop.state.decayed_gpus("busy", "gpu", now[0])
+    assert held == pytest.approx(2.0, rel=1e-3)
+    rebuilt = SchedulingLoop(store, MockBackend(handler), policy, clock=lambda: now[0])
+    rebuilt.rebuild()
+    assert rebuilt.state.decayed_gpus("busy", "gpu", now[0]) == pytest.approx(held)
+    assert rebuilt.state.decayed_gpus("idle", "gpu", now[0]) == pytest.approx(
+        loop.state.decayed_gpus("idle", "gpu", now[0])
+    )
+    order = rebuilt.explain(again)
+    assert order is not None
+    assert order.program is not None and order.program.share == pytest.approx(2.0 / 4, rel=1e-3)
+    assert rebuilt.explain(fresh) is None  # it runs

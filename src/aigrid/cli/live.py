@@ -21,7 +21,7 @@ from rich.table import Table
 
 from aigrid.errors import UsageError
 from aigrid.live.client import Client, load_config
-from aigrid.model import JobClass, TenantClass
+from aigrid.model import JobClass, PriorityClass, TenantClass
 
 _out = Console(highlight=False, soft_wrap=True)
 
@@ -96,7 +96,12 @@ def serve(
         int | None,
         typer.Option("--gpus", help="GPUs of the local fleet (default: detected, else 8).", min=1),
     ] = None,
-    policy: Annotated[str, typer.Option("--policy", help="fair or fifo.")] = "fair",
+    policy: Annotated[
+        str,
+        typer.Option(
+            "--policy", help="fair or fifo, with options such as +reclaim, +decay or +decay=3d."
+        ),
+    ] = "fair",
     jobs_dir: Annotated[
         str | None,
         typer.Option("--jobs-dir", help="Where the local executor keeps job files and logs."),
@@ -160,6 +165,10 @@ def submit(
             "--preemptible", help="May be stopped and started again to give lent quota back."
         ),
     ] = False,
+    priority: Annotated[
+        PriorityClass,
+        typer.Option("--priority", help="Priority class: fair sharing serves higher first."),
+    ] = PriorityClass.NORMAL,
 ) -> None:
     """Submit a job; prints its id alone."""
     body = {
@@ -174,6 +183,7 @@ def submit(
         "job_class": job_class.value,
         "sovereign": sovereign,
         "preemptible": preemptible,
+        "priority_class": priority.value,
         "workdir": os.getcwd(),
     }
     with _client() as c:
@@ -218,7 +228,8 @@ def job_show(
     job_id: Annotated[int, typer.Argument(help="Job id.")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON.")] = False,
 ) -> None:
-    """A job's state, placement, pending reason and charges."""
+    """A job's state, placement, pending reason and charges; for a pending job, its place in
+    the scheduler's order, factor by factor (like Slurm's sprio)."""
     with _client() as c:
         j = c.job(job_id)
     if as_json:
@@ -250,9 +261,36 @@ def job_show(
             "-" if j["price_krw_per_gpu_h"] is None else f"{j['price_krw_per_gpu_h']:g} KRW/GPU-h",
         ),
         ("hold", "-" if j["hold_krw"] is None else f"{j['hold_krw']:,} KRW"),
+        ("priority", j.get("priority_class", "normal")),
     ]
+    order = j.get("order")
+    if order is not None:
+        lines.extend(_order_lines(order))
     for key, value in lines:
         _out.print(f"{key:>14}  {value}")
+
+
+def _number(x: float | None) -> str:
+    return "inf" if x is None else f"{x:.10g}"
+
+
+def _order_lines(order: dict[str, Any]) -> list[tuple[str, str]]:
+    """A pending job's order key as `job show` prints it: the factors in the order they are
+    compared (the first that differs decides), then the weights and the total."""
+    lines = [("order", f"{order['policy']}: the first factor that differs decides")]
+    width = max(len(f["name"]) for f in order["factors"])
+    for f in order["factors"]:
+        lines.append(("", f"{f['name']:<{width}}  {_number(f['value']):>12}  {f['detail']}"))
+    half_life = order["half_life_s"]
+    lines.append(
+        (
+            "weights",
+            f"program weight {order['weight']:g}; usage half-life "
+            + (f"{half_life / 3600:g} h" if half_life else "none (no history)"),
+        )
+    )
+    lines.append(("total", "(" + ", ".join(_number(v) for v in order["total"]) + ")"))
+    return lines
 
 
 @job_app.command("cancel")
@@ -422,6 +460,9 @@ def program_create(
         list[str] | None,
         typer.Option("--price-fraction", help="CLASS=FRACTION of list price (repeatable)."),
     ] = None,
+    weight: Annotated[
+        float, typer.Option("--weight", help="Weight in fair sharing (default 1).", min=0)
+    ] = 1.0,
 ) -> None:
     """Create a program."""
     quotas = None
@@ -444,6 +485,7 @@ def program_create(
         "owners": owner or [],
         "cohort": cohort,
         "price_fraction": fractions,
+        "weight": weight,
     }
     with _client() as c:
         p = c.post("/programs", body)

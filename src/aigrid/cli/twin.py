@@ -102,7 +102,8 @@ def run_cmd(
         typer.Option(
             "--policy",
             help="Scheduling policy: fifo (the baseline) or fair; add +powercap (fair+powercap) "
-            "to let jobs run below full GPU power rather than wait for a site's grid cap.",
+            "to let jobs run below full GPU power rather than wait for a site's grid cap, "
+            "+decay (or +decay=12h) to count each program's past use, with a 7-day half-life.",
         ),
     ] = "fair",
     out: Annotated[

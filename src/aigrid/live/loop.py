@@ -77,6 +77,7 @@ from aigrid.model import Fleet, Job, JobState, Placement
 from aigrid.scheduler import (
     Admit,
     ClusterState,
+    OrderBreakdown,
     Policy,
     Preempt,
     QueueKey,
@@ -85,6 +86,7 @@ from aigrid.scheduler import (
     Snapshot,
     commit,
     decide,
+    explain_order,
     wake_after_release,
 )
 from aigrid.scheduler.placement import eligibility
@@ -287,6 +289,15 @@ class SchedulingLoop:
             out[f"ended_{state}_total"] = n
         return out
 
+    def explain(self, job_id: int) -> OrderBreakdown | None:
+        """A pending job's place in the order now, factor by factor (`explain_order`); None if
+        the loop does not hold it pending. Waits for a cycle under way to finish."""
+        with self._lock:
+            job = self.waiting.get(job_id) if self._ready else None
+            if job is None:
+                return None
+            return explain_order(self.state, job, self.policy, self.clock())
+
     # -- rebuilding from the store -----------------------------------------------------------------
 
     def rebuild(self) -> None:
@@ -318,7 +329,10 @@ class SchedulingLoop:
                 .where(JobRow.state == JobState.PENDING.value)
                 .order_by(JobRow.submit_s, JobRow.id)
             ).all()
+            past = _past_runs(s, now, self.policy.half_life_s)
         self.state = ClusterState(fleet, tenancy, half_life_s=self.policy.half_life_s)
+        for program, pool, gpus, start, end in past:
+            self.state.add_past_use(program, fleet.pools[pool].gpu_model, gpus, start, end)
         self.queues = QueueSet()
         self.accounts = ProgramAccounts(budgets, keep_entries=False)
         self.running: dict[int, Running] = {}
@@ -1037,6 +1051,45 @@ def _preempt_reason(cause: str, by: int) -> str:
 def _insert(s: Session, table: type[DecisionRow] | type[LedgerEntryRow]) -> Any:
     dialect = s.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+HISTORY_HALF_LIVES = 30
+"""How far back a rebuild reads past runs for the usage history, in half-lives (what is older
+counts less than a billionth)."""
+
+
+def _past_runs(
+    s: Session, now: float, half_life_s: float
+) -> list[tuple[str, int, int, float, float]]:
+    """The runs that ended, for the usage history: (program, pool, GPUs, admitted, ended), from
+    each admission and the charge of the same attempt — the times at which the loop took and
+    gave back the GPUs. Empty when no history is kept."""
+    if half_life_s <= 0:
+        return []
+    rows = s.execute(
+        select(
+            LedgerEntryRow.program,
+            DecisionRow.pool,
+            DecisionRow.placement,
+            DecisionRow.at_s,
+            LedgerEntryRow.at_s,
+        )
+        .join(
+            LedgerEntryRow,
+            (LedgerEntryRow.job_id == DecisionRow.job_id)
+            & (LedgerEntryRow.interval == DecisionRow.attempt)
+            & (LedgerEntryRow.kind == "spend"),
+        )
+        .where(
+            DecisionRow.kind == "admit",
+            LedgerEntryRow.at_s >= now - HISTORY_HALF_LIVES * half_life_s,
+        )
+    ).all()
+    return [
+        (program, pool, sum(placement["gpus_per_node"]), start, end)
+        for program, pool, placement, start, end in rows
+        if pool is not None and placement is not None
+    ]
 
 
 def _append_entry(

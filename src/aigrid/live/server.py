@@ -79,6 +79,7 @@ def prepare(
         read_logs=backends.logs if backends.keep_logs else None,
         pool_ids=tuple(p.id for p in fleet.pools),
         health=loop.figures,
+        explain=loop.explain,
     )
     return store, loop, ctx
 

@@ -2,6 +2,7 @@
 
 `decide(snapshot, policy)` reads a `Snapshot` (the time, a `ClusterState` and a `QueueSet`) and
 returns decisions (`Admit`, `Park`, `Reject`); whoever owns the state applies them.
+`explain_order(state, job, policy, now)` shows a job's place in the order, factor by factor.
 """
 
 from aigrid.scheduler.capacity import PoolCapacity
@@ -15,6 +16,13 @@ from aigrid.scheduler.decisions import (
     Reject,
     Reserve,
     Unreserve,
+)
+from aigrid.scheduler.explain import (
+    Factor,
+    OrderBreakdown,
+    ShareBreakdown,
+    ShareTerm,
+    explain_order,
 )
 from aigrid.scheduler.grants import GrantPick, grant_token, pick_grant
 from aigrid.scheduler.policy import Policy, PolicyName, dominant_share
@@ -34,7 +42,9 @@ __all__ = [
     "Admit",
     "ClusterState",
     "Decision",
+    "Factor",
     "GrantPick",
+    "OrderBreakdown",
     "Park",
     "Policy",
     "PolicyName",
@@ -51,12 +61,15 @@ __all__ = [
     "Reservation",
     "Reserve",
     "RunningJob",
+    "ShareBreakdown",
+    "ShareTerm",
     "Snapshot",
     "Unreserve",
     "WakeToken",
     "commit",
     "decide",
     "dominant_share",
+    "explain_order",
     "grant_token",
     "pick_grant",
     "wake_after_release",

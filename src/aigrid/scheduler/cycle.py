@@ -33,7 +33,14 @@ from aigrid.scheduler.decisions import (
     Unreserve,
 )
 from aigrid.scheduler.placement import Refusal, choose, eligibility, take
-from aigrid.scheduler.policy import FairOrder, OrderKey, Policy, PolicyName, fifo_key
+from aigrid.scheduler.policy import (
+    FairOrder,
+    OrderKey,
+    Policy,
+    PolicyName,
+    check_history,
+    fifo_key,
+)
 from aigrid.scheduler.queues import QueueKey, QueueSet
 from aigrid.scheduler.reasons import ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation
@@ -52,11 +59,7 @@ class Snapshot:
 
 def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
     state = snapshot.state
-    if policy.name is PolicyName.FAIR and policy.half_life_s != state.half_life_s:
-        raise ValueError(
-            f"the policy decays usage with a half-life of {policy.half_life_s:g} s, the state"
-            f" keeps history with {state.half_life_s:g} s: make the state with the policy's"
-        )
+    check_history(policy, state)
     queues = snapshot.queues.queues
     now = snapshot.now
     fair = FairOrder(state, now) if policy.name is PolicyName.FAIR else None

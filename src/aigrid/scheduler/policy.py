@@ -26,10 +26,11 @@ class PolicyName(StrEnum):
 class Policy:
     """`fifo`: one line in order of submission across all programs (the baseline).
 
-    `fair` (the default): programs within their nominal quota go before programs that would
-    borrow; among those, the program with the lowest dominant share (the largest fraction of
-    any one GPU model's nominal quota it holds, counting its decayed usage history where
-    `half_life_s` keeps one) goes first; then submission order.
+    `fair` (the default): fair sharing (`FairOrder`): jobs within their program's nominal
+    quota go before jobs that would borrow; then higher priority classes; then the cohort, and
+    within it the program, with the lowest weighted dominant share (the largest fraction of
+    any one GPU model's nominal quota used, counting a decayed usage history where
+    `half_life_s` keeps one); then submission order.
 
     Both admit by the same rules (quota with borrowing in the cohort, budget, best-fit placement,
     site power cap). `fair` also reserves GPUs for a job that waits for capacity (EASY backfill,
@@ -145,6 +146,15 @@ def _duration_text(seconds: float) -> str:
 
 
 OrderKey = tuple[float, ...]
+
+
+def check_history(policy: Policy, state: ClusterState) -> None:
+    """Raise unless the state keeps the usage history the policy reads."""
+    if policy.name is PolicyName.FAIR and policy.half_life_s != state.half_life_s:
+        raise ValueError(
+            f"the policy decays usage with a half-life of {policy.half_life_s:g} s, the state"
+            f" keeps history with {state.half_life_s:g} s: make the state with the policy's"
+        )
 
 
 def fifo_key(_state: ClusterState, job: Job, _now: float = 0.0) -> OrderKey:

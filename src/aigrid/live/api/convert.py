@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import math
+
 from aigrid.live.api.schemas import (
     GrantPublic,
     JobPublic,
+    OrderFactorPublic,
+    OrderPublic,
     OrgPublic,
     PlacementPublic,
     ProgramPublic,
+    SharePublic,
+    ShareTermPublic,
     TokenPublic,
     at,
 )
 from aigrid.live.service.admin import ProgramView
 from aigrid.live.service.auth import Role
 from aigrid.live.store.models import GrantRow, JobRow, OrgRow, TokenRow
-from aigrid.model import JobState, TenantClass
+from aigrid.model import JobState, PriorityClass, TenantClass
+from aigrid.scheduler import OrderBreakdown, ShareBreakdown
 
 
 def org(row: OrgRow) -> OrgPublic:
@@ -38,6 +45,7 @@ def program(view: ProgramView) -> ProgramPublic:
         cohort=r.cohort,
         borrowing=r.borrowing,
         price_fraction=view.price_fraction,
+        weight=r.weight,
     )
 
 
@@ -68,7 +76,48 @@ def token(row: TokenRow) -> TokenPublic:
     )
 
 
-def job(row: JobRow, pool_ids: tuple[str, ...]) -> JobPublic:
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _share(share: ShareBreakdown | None) -> SharePublic | None:
+    if share is None:
+        return None
+    return SharePublic(
+        scope=share.scope,
+        weight=share.weight,
+        share=_finite(share.share),
+        terms=[
+            ShareTermPublic(
+                gpu_model=t.gpu_model,
+                decayed_gpus=t.decayed_gpus,
+                held_gpus=t.held_gpus,
+                nominal_gpus=t.nominal_gpus,
+                share=t.share,
+            )
+            for t in share.terms
+        ],
+    )
+
+
+def order(b: OrderBreakdown) -> OrderPublic:
+    return OrderPublic(
+        policy=b.policy,
+        factors=[
+            OrderFactorPublic(name=f.name, value=_finite(f.value), detail=f.detail)
+            for f in b.factors
+        ],
+        total=[_finite(v) for v in b.key],
+        weight=b.weight,
+        half_life_s=b.half_life_s,
+        program=_share(b.program),
+        cohort=_share(b.cohort),
+    )
+
+
+def job(
+    row: JobRow, pool_ids: tuple[str, ...], breakdown: OrderBreakdown | None = None
+) -> JobPublic:
     placement = None
     if row.placement is not None and row.pool is not None:
         pool_id = pool_ids[row.pool] if row.pool < len(pool_ids) else str(row.pool)
@@ -102,4 +151,6 @@ def job(row: JobRow, pool_ids: tuple[str, ...]) -> JobPublic:
         price_krw_per_gpu_h=row.price_krw_per_gpu_h,
         hold_krw=row.hold_krw,
         cancel_requested=row.cancel_requested_s is not None,
+        priority_class=PriorityClass(row.priority_class),
+        order=None if breakdown is None else order(breakdown),
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from aigrid.live.service.auth import Role
-from aigrid.model import JobClass, JobState, TenantClass
+from aigrid.model import JobClass, JobState, PriorityClass, TenantClass
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["kaist"])]
 
@@ -57,6 +57,7 @@ class ProgramCreate(_In):
     price_fraction: dict[TenantClass, Annotated[float, Field(ge=0)]] = Field(
         default_factory=dict, description="of the list price, per tenant class (default 1)"
     )
+    weight: float = Field(1.0, gt=0, le=1e6, description="its weight in fair sharing")
 
 
 class ProgramPublic(BaseModel):
@@ -70,6 +71,7 @@ class ProgramPublic(BaseModel):
     cohort: str | None
     borrowing: bool
     price_fraction: dict[str, float]
+    weight: float
 
 
 # -- grants -----------------------------------------------------------------------------------
@@ -136,6 +138,9 @@ class JobCreate(_In):
     job_class: JobClass = JobClass.BATCH
     name: str = Field("", max_length=200)
     workdir: str | None = Field(None, max_length=1000)
+    priority_class: PriorityClass = Field(
+        PriorityClass.NORMAL, description="fair sharing serves higher classes first"
+    )
 
 
 class PlacementPublic(BaseModel):
@@ -149,6 +154,41 @@ class PlacementPublic(BaseModel):
     backend_handle: str | None = Field(
         default=None, description="the job's id on that backend (a Slurm job id ...)"
     )
+
+
+class OrderFactorPublic(BaseModel):
+    name: str
+    value: float | None = Field(description="its value in the order key; null: infinite")
+    detail: str
+
+
+class ShareTermPublic(BaseModel):
+    gpu_model: str
+    decayed_gpus: float = Field(description="decayed mean GPUs held up to now")
+    held_gpus: int
+    nominal_gpus: int
+    share: float = Field(description="(decayed + held) / (weight x nominal)")
+
+
+class SharePublic(BaseModel):
+    scope: str = Field(description="the program, or the cohort")
+    weight: float
+    share: float | None = Field(description="the largest term; null: infinite (no quota)")
+    terms: list[ShareTermPublic]
+
+
+class OrderPublic(BaseModel):
+    """Where a pending job stands in the scheduler's order, like Slurm's `sprio`."""
+
+    policy: str
+    factors: list[OrderFactorPublic] = Field(
+        description="in the order they are compared: the first that differs decides"
+    )
+    total: list[float | None] = Field(description="the order key (lower goes first)")
+    weight: float = Field(description="the program's weight in fair sharing")
+    half_life_s: float = Field(description="half-life of the usage history; 0: none")
+    program: SharePublic | None
+    cohort: SharePublic | None
 
 
 class JobPublic(BaseModel):
@@ -173,6 +213,11 @@ class JobPublic(BaseModel):
     price_krw_per_gpu_h: float | None
     hold_krw: int | None
     cancel_requested: bool
+    priority_class: PriorityClass = PriorityClass.NORMAL
+    order: OrderPublic | None = Field(
+        default=None,
+        description="for a pending job shown alone: its place in the scheduler's order",
+    )
 
 
 # -- usage ------------------------------------------------------------------------------------

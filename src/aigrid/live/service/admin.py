@@ -115,12 +115,15 @@ def create_program(
     cohort: str | None = None,
     borrowing: bool = True,
     price_fraction: Mapping[TenantClass, float] | None = None,
+    weight: float = 1.0,
 ) -> ProgramView:
     """A program. No quota means the whole fleet's GPUs of every model; no owners means every
-    owner's pools; no budget means unlimited."""
+    owner's pools; no budget means unlimited. `weight`: its weight in fair sharing."""
     who.require_admin()
     if budget_krw is not None and not 0 <= budget_krw < math.inf:
         raise InvalidRequestError(f"budget_krw must be a finite amount >= 0, got {budget_krw}")
+    if not 0 < weight < math.inf:
+        raise InvalidRequestError(f"weight must be a finite number > 0, got {weight}")
     with ctx.store.write() as s:
         if s.get(ProgramRow, id) is not None:
             raise ConflictError(f"program {id!r} exists already")
@@ -151,6 +154,7 @@ def create_program(
             owners=sorted(owners or known_owners),
             cohort=cohort,
             borrowing=borrowing,
+            weight=weight,
             held_krw=0,
             spent_krw=0,
             created_s=ctx.clock(),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aigrid.live.store import Store
+from aigrid.scheduler import OrderBreakdown
 
 
 def _nothing() -> None:
@@ -27,3 +28,6 @@ class ServiceContext:
     """The fleet's pool ids in fleet order (placements name pools by position)."""
     health: Callable[[], dict[str, int]] | None = None
     """Figures of the scheduling loop for /healthz and /metrics (pending, running, cycles ...)."""
+    explain: Callable[[int], OrderBreakdown | None] | None = None
+    """Job id -> its place in the scheduler's order now, factor by factor; None when the loop
+    does not hold it pending."""

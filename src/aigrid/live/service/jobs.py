@@ -21,8 +21,8 @@ from aigrid.live.service.auth import Principal, Role
 from aigrid.live.service.context import ServiceContext
 from aigrid.live.service.usage import org_used
 from aigrid.live.store.models import GpuModelRow, GrantRow, JobRow, OrgRow, ProgramRow
-from aigrid.model import Job, JobClass, JobState, TenantClass
-from aigrid.scheduler import QueueKey
+from aigrid.model import Job, JobClass, JobState, PriorityClass, TenantClass
+from aigrid.scheduler import OrderBreakdown, QueueKey
 
 MAX_WALLTIME_S = 14 * 86400.0
 MAX_LOG_BYTES = 1 << 20
@@ -42,6 +42,7 @@ class JobRequest:
     job_class: JobClass = JobClass.BATCH
     name: str = ""
     workdir: str | None = None
+    priority_class: PriorityClass = PriorityClass.NORMAL
 
 
 def queue_key(job: Job) -> str:
@@ -104,6 +105,7 @@ def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
             gpu_models=gpu_models,
             sovereign=req.sovereign,
             preemptible=req.preemptible,
+            priority_class=req.priority_class.value,
             walltime_s=req.walltime_s,
             name=req.name or req.command[0].rsplit("/", 1)[-1][:200],
             command=list(req.command),
@@ -157,6 +159,7 @@ def to_model(row: JobRow) -> Job:
         gpu_models=tuple(row.gpu_models),
         sovereign=row.sovereign,
         preemptible=row.preemptible,
+        priority_class=PriorityClass(row.priority_class),
     )
 
 
@@ -189,6 +192,14 @@ def get_job(ctx: ServiceContext, who: Principal, job_id: int) -> JobRow:
     if row is None or not who.sees(row.org, row.program):
         raise NotFoundError(f"no job {job_id}")
     return row
+
+
+def order_of(ctx: ServiceContext, row: JobRow) -> OrderBreakdown | None:
+    """A pending job's place in the scheduler's order, factor by factor (Slurm's `sprio`);
+    None for a job that does not wait, or that the loop has not taken in yet."""
+    if row.state != JobState.PENDING.value or ctx.explain is None:
+        return None
+    return ctx.explain(row.id)
 
 
 def cancel_job(ctx: ServiceContext, who: Principal, job_id: int) -> JobRow:

@@ -126,6 +126,8 @@ class ProgramRow(Base):
     owners: Mapped[list[Any]]
     cohort: Mapped[str | None] = mapped_column(Id)
     borrowing: Mapped[bool]
+    weight: Mapped[float] = mapped_column(default=1.0)
+    """Its weight in fair sharing."""
     held_krw: Mapped[int] = mapped_column(BigInteger, default=0)
     spent_krw: Mapped[int] = mapped_column(BigInteger, default=0)
     created_s: Mapped[float]
@@ -213,6 +215,7 @@ class JobRow(Base):
     gpu_models: Mapped[list[Any]]
     sovereign: Mapped[bool]
     preemptible: Mapped[bool]
+    priority_class: Mapped[str] = mapped_column(String(16), default="normal")
     walltime_s: Mapped[float]
     name: Mapped[str] = mapped_column(String(200))
     command: Mapped[list[Any]]

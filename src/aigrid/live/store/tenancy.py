@@ -33,6 +33,7 @@ def load_tenancy(s: Session) -> tuple[Tenancy, dict[str, float]]:
             cohort=p.cohort,
             price_fraction=fractions.get(p.id, {}),
             borrowing=p.borrowing,
+            weight=p.weight,
         )
         budgets[p.id] = budget - p.spent_krw
     orgs = {

@@ -37,7 +37,8 @@ def list_jobs(
 
 @router.get("/{job_id}", operation_id="jobs_get")
 def get(job_id: int, ctx: Context, who: Caller) -> JobPublic:
-    return convert.job(jobs.get_job(ctx, who, job_id), ctx.pool_ids)
+    row = jobs.get_job(ctx, who, job_id)
+    return convert.job(row, ctx.pool_ids, jobs.order_of(ctx, row))
 
 
 @router.post("/{job_id}/cancel", operation_id="jobs_cancel", status_code=status.HTTP_202_ACCEPTED)

@@ -25,6 +25,7 @@ def create(body: ProgramCreate, ctx: Context, who: Caller) -> ProgramPublic:
         cohort=body.cohort,
         borrowing=body.borrowing,
         price_fraction=body.price_fraction,
+        weight=body.weight,
     )
     return convert.program(view)
 
