@@ -3,20 +3,24 @@ re-dispatch after a crash between the two, rebuild from the store, charges on en
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from aigrid.backends import MockBackend, MockCall, RunState, RunStatus
+from aigrid.errors import UsageError
 from aigrid.live.errors import ForbiddenError
 from aigrid.live.fleet import local_fleet
 from aigrid.live.loop import SchedulingLoop
+from aigrid.live.server import ServeOptions, prepare
 from aigrid.live.service import Principal, Role, ServiceContext, authenticate
 from aigrid.live.service.admin import create_grant, create_org, create_program, issue_token
 from aigrid.live.service.jobs import JobRequest, get_job, submit
 from aigrid.live.store import Store
 from aigrid.live.store.fleet import save_fleet
 from aigrid.live.store.models import DecisionRow, LedgerEntryRow
-from aigrid.model import Fleet, TenantClass
+from aigrid.model import Fleet, PriorityClass, TenantClass
 from aigrid.scenario import load_scenario
 from aigrid.scheduler import Policy
 
@@ -272,3 +276,31 @@ def test_the_usage_history_survives_a_restart_and_orders_who_goes_first(store: S
     assert order is not None
     assert order.program is not None and order.program.share == pytest.approx(2.0 / 4, rel=1e-3)
     assert rebuilt.explain(fresh) is None  # it runs
+
+
+def test_a_high_job_preempts_a_low_one_of_its_program(store: Store) -> None:
+    now = [1000.0]
+    ctx, admin = _programs_of_their_own(store, now, ("p",), gpus=4)
+    low = JobRequest("p", "p", 4, 86400, ["x"], preemptible=True, priority_class=PriorityClass.LOW)
+    low_id = submit(ctx, admin, low).id
+    backend = MockBackend(running)
+    policy = Policy.parse("fair+priority")
+    loop = SchedulingLoop(store, backend, policy, clock=lambda: now[0])
+    loop.cycle()
+    now[0] += 3 * 3600
+    high = JobRequest("p", "p", 2, 3600, ["x"], priority_class=PriorityClass.HIGH)
+    high_id = submit(ctx, admin, high).id
+    loop.cycle()  # decides: preempt the low job; the high one waits for it to stop
+    assert backend.calls[str(low_id)].cancelled
+    loop.cycle()
+    assert get_job(ctx, admin, high_id).state == "running"
+    assert get_job(ctx, admin, low_id).state == "pending"
+    with store.read() as s:
+        why = s.scalar(select(DecisionRow.reason).where(DecisionRow.kind == "preempt"))
+    assert f"preempted (priority) to make room for job {high_id}" in (why or "")
+
+
+def test_the_live_service_does_not_take_a_grace_period_yet(tmp_path: Path) -> None:
+    opts = ServeOptions(f"{tmp_path}/x.db", policy=Policy.parse("fair+priority+grace=5m"))
+    with pytest.raises(UsageError, match="'grace' option"):
+        prepare(opts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -58,6 +59,12 @@ class Case:
     """Job id -> (grant, amount held on it) for admitted jobs paid by a grant."""
     want_price: dict[int, tuple[float, float]] = field(default_factory=dict)
     """Job id -> (price per GPU-hour, KRW held) for admitted jobs whose price matters."""
+    running_priority: list[PriorityClass] = field(default_factory=list)
+    """The priority class of each running job (default normal)."""
+    stopping: list[int] = field(default_factory=list)
+    """Running jobs (by id) told they are preempted, in their grace period."""
+    want_grace: float = 0.0
+    """The grace period every preemption gives."""
     past_use: list[tuple[str, str, int, float, float]] = field(default_factory=list)
     """(program, GPU model, GPUs, from, to): use that ended before `now`, for the usage
     history of a policy with `+decay`."""
@@ -72,6 +79,22 @@ SHARING = (
     tenancy(program("p1", {"H100": 16}), program("p2", {"H100": 16}), program("p3", {})),
 )
 P3_ON_NODE_0 = [("p3", Placement(0, (0,), (8,)))]
+
+
+def _p1_running_two(name: str, pending: list[Job], **want: Any) -> Case:
+    """Priority preemption: p1 (quota 16) runs two preemptible 8-GPU jobs, since 0 and 1 h, on
+    three nodes; it is 20,000 s."""
+    return Case(
+        name,
+        fleet([pool("a", nodes=3)]),
+        tenancy(program("p1", {"H100": 16})),
+        pending,
+        running=[("p1", Placement(0, (0,), (8,))), ("p1", Placement(0, (1,), (8,)))],
+        running_since=[0.0, 3600.0],
+        now=20_000.0,
+        **want,
+    )
+
 
 CASES = [
     Case(
@@ -369,6 +392,61 @@ CASES = [
         want_parked={1: ReasonCode.NO_CAPACITY},
         want_reserved={1: (0, 46_800.0, (1,))},
     ),
+    # -- priority preemption within a program: two running jobs fill p1's quota, since 0 and 1 h
+    _p1_running_two(
+        "priority: a high job preempts the low job of its program started last",
+        [job(8, submit=20_000, id=1, priority=PriorityClass.HIGH)],
+        running_priority=[PriorityClass.LOW, PriorityClass.LOW],
+        policy_name="fair+priority+grace=5m",
+        want_parked={1: ReasonCode.QUOTA},
+        want_preempted=[-2],
+        want_grace=300.0,
+    ),
+    _p1_running_two(
+        "priority: the lowest class goes first, though it started earlier",
+        [job(8, submit=20_000, id=1, priority=PriorityClass.HIGH)],
+        running_priority=[PriorityClass.LOW, PriorityClass.NORMAL],
+        policy_name="fair+priority",
+        want_parked={1: ReasonCode.QUOTA},
+        want_preempted=[-1],
+    ),
+    _p1_running_two(
+        "priority: a job preempts no job of its own class",
+        [job(8, submit=20_000, id=1)],
+        policy_name="fair+priority",
+        want_parked={1: ReasonCode.QUOTA},
+    ),
+    Case(
+        "priority: a job preempts no job of another program",
+        fleet([pool("a", nodes=2)]),
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+        [job(8, submit=20_000, id=1, priority=PriorityClass.HIGH)],
+        running=[("p1", Placement(0, (0,), (8,))), ("p2", Placement(0, (1,), (8,)))],
+        running_since=[0.0, 3600.0],
+        running_priority=[PriorityClass.HIGH, PriorityClass.LOW],
+        now=20_000.0,
+        policy_name="fair+priority",
+        want_parked={1: ReasonCode.BORROWING_LIMIT},
+    ),
+    _p1_running_two(
+        "priority: without the option nobody is preempted",
+        [job(8, submit=20_000, id=1, priority=PriorityClass.HIGH)],
+        running_priority=[PriorityClass.LOW, PriorityClass.LOW],
+        want_parked={1: ReasonCode.QUOTA},
+    ),
+    _p1_running_two(
+        "priority: a job in its grace period counts as freed and is not preempted again",
+        [
+            job(8, submit=20_000, id=1, priority=PriorityClass.HIGH),
+            job(16, submit=20_001, id=2, priority=PriorityClass.HIGH),
+        ],
+        running_priority=[PriorityClass.LOW, PriorityClass.LOW],
+        stopping=[-2],
+        policy_name="fair+priority",
+        want_parked={1: ReasonCode.QUOTA, 2: ReasonCode.QUOTA},
+        # Job 1 waits for the 8 GPUs job -2 is freeing; job 2 counts those too, and needs 8 more.
+        want_preempted=[-1],
+    ),
     # -- weights, priority classes and the tree; three nodes, the last one free
     Case(
         "weights: a program of weight 2 holding more goes before one of weight 1 holding less",
@@ -584,9 +662,18 @@ def _snapshot(case: Case) -> Snapshot:
     for k, (prog, placement) in enumerate(case.running):
         until = case.running_until[k] if k < len(case.running_until) else math.inf
         since = case.running_since[k] if k < len(case.running_since) else None
+        prio = case.running_priority[k] if k < len(case.running_priority) else PriorityClass.NORMAL
         state.allocate(
-            prog, placement, job_id=-1 - k, until=until, start=since, preemptible=since is not None
+            prog,
+            placement,
+            job_id=-1 - k,
+            until=until,
+            start=since,
+            preemptible=since is not None,
+            priority=prio,
         )
+    for k in case.stopping:
+        state.stopping[k] = case.now + 60.0
     queues = QueueSet()
     for j in sorted(case.pending, key=lambda j: (j.submit_s, j.id)):
         queues.push(j)
@@ -623,6 +710,7 @@ def test_decide(case: Case) -> None:
     }
     assert reserved == case.want_reserved
     assert [d.job_id for d in decisions if isinstance(d, Preempt)] == case.want_preempted
+    assert all(d.grace_s == case.want_grace for d in decisions if isinstance(d, Preempt))
     power = {d.job.id: d.power_fraction for d in decisions if isinstance(d, Admit)}
     assert {j: p for j, p in power.items() if p < 1} == pytest.approx(case.want_power)
     paid = {j: (d.grant, d.grant_hold) for j, d in by_id.items() if d.grant is not None}

@@ -192,7 +192,16 @@ job_specs = st.lists(
     cohort=st.booleans(),
     cap_mw=st.sampled_from([0.02, 0.03, 0.05, 0.1, 1.0]),
     policy=st.sampled_from(
-        ["fifo", "fair", "fair+powercap", "fair+reclaim", "fair+decay=1h", "fair+reclaim+decay"]
+        [
+            "fifo",
+            "fair",
+            "fair+powercap",
+            "fair+reclaim",
+            "fair+decay=1h",
+            "fair+reclaim+decay",
+            "fair+priority+grace=10m",
+            "fair+reclaim+priority+decay=2h",
+        ]
     ),
     failures=st.booleans(),
     grants=st.one_of(st.none(), GRANTS),
@@ -249,7 +258,7 @@ def test_invariants_hold_after_every_event(
         )
         for j in jobs:
             j.checkpoint_interval_s = 600.0
-    if "reclaim" in policy:
+    if "reclaim" in policy or "priority" in policy:
         for j in jobs:
             j.preemptible = True
             j.checkpoint_interval_s = 600.0
@@ -305,6 +314,12 @@ def step_checking_backfill_promises(w: World) -> None:
     # A job is preempted only after it ran the minimum runtime.
     for _t, victim, _by, _cause in w.preemption_log:
         assert w.jobs_by_id[victim].preemptions >= 1
+    # Priority preemption stays within a program, and takes only lower classes.
+    for _t, victim, by, cause in w.preemption_log:
+        if cause == "priority":
+            v, b = w.jobs_by_id[victim], w.jobs_by_id[by]
+            assert v.program == b.program
+            assert v.priority_class.priority < b.priority_class.priority
     for jid, start in promised.items():
         j = w.jobs_by_id[jid]
         if jid not in broken and j.first_start_s is not None:
@@ -423,3 +438,23 @@ def test_a_lender_reclaims_its_quota_and_the_borrower_resumes_from_its_checkpoin
     assert borrower.start_s == 3 * 3600 + 600 + 3600
     assert borrower.end_s == borrower.start_s + 36_000 - 3 * 3600
     assert borrower.state is JobState.COMPLETED
+
+
+def test_a_high_job_preempts_a_low_one_of_its_program_which_saves_its_work_in_its_grace() -> None:
+    sc = scenario(fleet([pool("a", nodes=2)]), tenancy(program("p1", {"H100": 8})))
+    low = job(8, submit=0, runtime=36_000, walltime=72_000, id=1, priority=PriorityClass.LOW)
+    low.preemptible = True
+    low.checkpoint_interval_s = 3600
+    high = job(8, submit=3 * 3600 + 600, runtime=3600, id=2, priority=PriorityClass.HIGH)
+    w = World(sc, [low, high], Policy.parse("fair+priority+grace=5m"), 86_400)
+    w.run()
+    told = 3 * 3600 + 600
+    # Told when the high job arrives, the low one runs 5 more minutes to save all it did by
+    # then (not just its hourly checkpoints), and loses only those 5 minutes.
+    assert low.preemptions == 1 and low.preempted == (2, "priority", told)
+    assert (low.done_s, low.lost_s) == (told, 300)
+    assert high.first_start_s == told + 300
+    assert w.preemptions == {"priority": 1}
+    assert low.start_s == told + 300 + 3600  # back once the high job is done
+    assert low.end_s == low.start_s + 36_000 - told
+    assert low.state is JobState.COMPLETED

@@ -396,6 +396,7 @@ class SchedulingLoop:
             start=row.start_s,
             preemptible=job.preemptible,
             at=now,
+            priority=job.priority_class,
         )
         devices = tuple(tuple(d) for d in row.placement.get("devices", []))
         for node, used in zip(placement.nodes, devices, strict=False):

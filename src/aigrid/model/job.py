@@ -175,10 +175,16 @@ class Job:
             return None
         return self.runtime_s - self.done_s + self.restart_overhead_s
 
-    def interrupt(self, at: float, *, restart_overhead_s: float = 0.0) -> float:
+    def interrupt(
+        self, at: float, *, restart_overhead_s: float = 0.0, saved_at: float | None = None
+    ) -> float:
         """Stop the running job at `at` (its node failed, or it was preempted) and put it back
         to pending. Progress up to its last checkpoint is kept; the rest is lost, and the next
-        attempt first spends `restart_overhead_s` restarting. Returns the seconds lost."""
+        attempt first spends `restart_overhead_s` restarting. Returns the seconds lost.
+
+        `saved_at`: the job was told at that time that it would be stopped, and had until `at`
+        (a grace period) to save its progress: a job that can checkpoint keeps all it had done
+        by then."""
         if self.state is not JobState.RUNNING or self.start_s is None:
             raise InvalidTransitionError(self.id, self.state, JobState.PENDING)
         elapsed = max(at - self.start_s, 0.0)
@@ -189,6 +195,9 @@ class Job:
             saved = useful  # a serving replica keeps no state to lose: it just serves elsewhere
         elif interval:
             saved = (useful // interval) * interval
+            if saved_at is not None:
+                told = max(min(saved_at, at) - self.start_s - self.restart_overhead_s, 0.0)
+                saved = max(saved, told * self.speed * self.rate)
             if self.runtime_s is not None:
                 saved = min(saved, self.runtime_s - self.done_s)
         self.done_s += saved

@@ -40,6 +40,7 @@ def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> int:
                 start=snapshot.now,
                 preemptible=job.preemptible,
                 at=snapshot.now,
+                priority=job.priority_class,
             )
             dropped = state.drop_reservation(job.id)
             if dropped is not None:

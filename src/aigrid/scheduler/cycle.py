@@ -11,7 +11,8 @@ Phases:
   3. fit     — dynamic filters and the best-fit finalizer over the eligible pools;
   4. admit   — take the GPUs tentatively, record the decision, put the queue back in line;
      or park — record why the head waits and what would wake its queue, and if it waits for
-     capacity, reserve the nodes it will get first (backfill);
+     capacity, reserve the nodes it will get first (backfill); if it waits for quota, choose
+     the running jobs to preempt for it (`aigrid.scheduler.preemption`);
   5. undo    — give back everything taken in phase 4.
 """
 
@@ -27,7 +28,6 @@ from aigrid.scheduler.decisions import (
     Admit,
     Decision,
     Park,
-    Preempt,
     Reject,
     Reserve,
     Unreserve,
@@ -41,9 +41,12 @@ from aigrid.scheduler.policy import (
     check_history,
     fifo_key,
 )
+from aigrid.scheduler.preemption import Preemptor
 from aigrid.scheduler.queues import QueueKey, QueueSet
 from aigrid.scheduler.reasons import ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation
+
+_QUOTA_REASONS = (ReasonCode.QUOTA, ReasonCode.BORROWING_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,7 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
     consumed: dict[QueueKey, int] = {}
     heap: list[tuple[OrderKey, QueueKey]] = []
     reservations = dict(state.reservations)  # this cycle's view: reservations made or dropped
-    freeing: dict[tuple[str, str], list[int]] = {}  # (cohort, model) -> jobs preempted so far
+    preemptor = Preemptor(state, now, policy)
     for key, q in snapshot.queues.active.items():
         heap.append((order(state, q.at(0)), key))
     heapq.heapify(heap)
@@ -124,7 +127,9 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     if policy.backfill:
                         decisions.extend(_reserve(state, job, fit, now, reservations))
                     if policy.reclaim and fit.reclaim:
-                        decisions.extend(_reclaim(state, job, fit, now, policy, freeing))
+                        decisions.extend(preemptor.reclaim(job, fit))
+                    if policy.priority_preemption and fit.reason.code in _QUOTA_REASONS:
+                        decisions.extend(preemptor.lower(job, fit))
                     outcome_next = False
                 else:
                     if job.id in (r.job_id for r in reservations.values()):
@@ -159,77 +164,6 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
         for job_id, program, placement in reversed(taken):
             state.release(program, placement, job_id=job_id)
     return decisions
-
-
-def _reclaim(
-    state: ClusterState,
-    job: Job,
-    refusal: Refusal,
-    now: float,
-    policy: Policy,
-    freeing: dict[tuple[str, str], list[int]],
-) -> list[Decision]:
-    """Preempt borrowers so that `job`'s cohort can give its program the quota it lent.
-
-    For the first GPU model where enough can be freed: candidates are running jobs of other
-    programs of the cohort that borrow that model (their program holds more than its nominal
-    quota of it), are preemptible and have run `policy.min_runtime_s`; they are taken most
-    recently started first (the least work lost), then larger first, then by id, and only while
-    their program still borrows. All or nothing: if the candidates cannot free enough,
-    nobody is preempted. Updates `freeing` in place so that later jobs of the same cycle do not
-    preempt for room already being made.
-    """
-    programs = state.tenancy.programs
-    cohort = programs[job.program].cohort
-    if cohort is None:
-        return []
-    for model, alloc in refusal.reclaim:
-        already = freeing.setdefault((cohort, model), [])
-        freed_before = sum(state.running_jobs[j].gpus for j in already)
-        need = (
-            state.cohort_usage[cohort].get(model, 0)
-            - freed_before
-            + alloc
-            - state.cohort_nominal[cohort].get(model, 0)
-        )
-        if need <= 0:
-            return []  # room is already being made; wait for it
-        taken = set(already)
-        candidates = sorted(
-            (
-                r
-                for r in state.running_jobs.values()
-                if r.job_id not in taken
-                and r.preemptible
-                and now - r.start_s >= policy.min_runtime_s
-                and r.program != job.program
-                and programs[r.program].cohort == cohort
-                and state.pool_model[r.pool] == model
-            ),
-            key=lambda r: (-r.start_s, -r.gpus, r.job_id),
-        )
-        borrowed = {
-            p: state.usage[p].get(model, 0) - programs[p].quota.get(model, 0)
-            for p in {r.program for r in candidates}
-        }
-        for j in already:
-            r = state.running_jobs[j]
-            if r.program in borrowed:
-                borrowed[r.program] -= r.gpus
-        victims: list[int] = []
-        freed = 0
-        for r in candidates:
-            if freed >= need:
-                break
-            if borrowed[r.program] <= 0:
-                continue  # its program no longer borrows: it keeps its own quota
-            borrowed[r.program] -= r.gpus
-            victims.append(r.job_id)
-            freed += r.gpus
-        if freed >= need:
-            already.extend(victims)
-            return [Preempt(v, job, "reclaim", job.submit_s) for v in victims]
-    return []
 
 
 def _reserve(

@@ -62,13 +62,16 @@ class Preempt:
     """Stop running job `job_id` and put it back in line, to make room for `by`.
 
     `cause` says why in a word (`reclaim`: its program borrowed quota that `by`'s program lent
-    and now needs back); `since` is when `by` was submitted. The owner of the job stops it and
-    requeues it; it resumes from its last checkpoint."""
+    and now needs back; `priority`: `by` is of a higher priority class in the same program);
+    `since` is when `by` was submitted. The owner of the job tells it, lets it run on for
+    `grace_s` to save its progress (keeping it in `ClusterState.stopping` meanwhile), then
+    stops it and requeues it; it resumes from what it saved."""
 
     job_id: int
     by: Job
     cause: str
     since: float
+    grace_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -376,5 +376,6 @@ def take(state: ClusterState, job: Job, choice: Choice, now: float = 0.0) -> Pla
         cap_tenths=choice.cap_tenths,
         start=now,
         preemptible=job.preemptible,
+        priority=job.priority_class,
     )
     return placement

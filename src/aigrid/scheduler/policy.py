@@ -59,11 +59,22 @@ class Policy:
     """Fair sharing counts each program's past use, decayed with this half-life (Slurm's
     `PriorityDecayHalfLife`), as well as what it holds now. 0: only what it holds now. The
     `ClusterState` keeps the history and must be made with the same half-life."""
+    priority_preemption: bool = False
+    """Preemption within a program by priority class: a job that waits for its program's (or
+    its cohort's) quota preempts running jobs of its own program of a lower class (preemptible
+    ones that have run at least `min_runtime_s`), the lowest class first, then the most recently
+    started."""
+    grace_s: float = 0.0
+    """A preempted job runs on this long after it is told, to save its progress, before it is
+    stopped (Slurm's `GraceTime`); it then resumes from where it was told. 0: stopped at once,
+    resuming from its last periodic checkpoint."""
 
     POWER_CAPPING = "powercap"
     DEFERRAL = "defer"
     RECLAIM = "reclaim"
+    PRIORITY = "priority"
     DECAY = "decay"
+    GRACE = "grace"
     DEFAULT_MIN_POWER_FRACTION = 0.6
     DEFAULT_HALF_LIFE_S = DEFAULT_HALF_LIFE_S
 
@@ -77,32 +88,46 @@ class Policy:
             options.append(self.DEFERRAL)
         if self.reclaim:
             options.append(self.RECLAIM)
+        if self.priority_preemption:
+            options.append(self.PRIORITY)
         if self.half_life_s > 0:
             if self.half_life_s == self.DEFAULT_HALF_LIFE_S:
                 options.append(self.DECAY)
             else:
                 options.append(f"{self.DECAY}={_duration_text(self.half_life_s)}")
+        if self.grace_s > 0:
+            options.append(f"{self.GRACE}={_duration_text(self.grace_s)}")
         return "+".join(options)
 
     @classmethod
     def parse(cls, name: str) -> Policy:
         """`fifo` or `fair`, with options after a `+`: `powercap` (power capping), `defer`
-        (batch work to light-load hours), `reclaim` (preemption of borrowers to give lent
-        quota back) and, for `fair`, `decay` (usage history with a 7-day half-life) or
-        `decay=HALF_LIFE` (e.g. `decay=12h`; s, m, h or d), e.g. `fair+powercap+decay=3d`."""
+        (batch work to light-load hours), and for `fair`: `reclaim` (preemption of borrowers to
+        give lent quota back), `priority` (preemption of lower priority classes within a
+        program), `decay` (usage history with a 7-day half-life) or `decay=HALF_LIFE` (e.g.
+        `decay=12h`; s, m, h or d), and `grace=DURATION` (how long a preempted job has to save
+        its progress), e.g. `fair+powercap+priority+grace=5m+decay=3d`."""
         base, *options = name.split("+")
         flags = {o for o in options if "=" not in o}
-        decay = [o.partition("=") for o in options if o.partition("=")[0] == cls.DECAY]
-        known = (cls.POWER_CAPPING, cls.DEFERRAL, cls.RECLAIM, cls.DECAY)
-        unknown = [o for o in options if o.partition("=")[0] not in known]
+        valued = {o.partition("=")[0]: o.partition("=")[2] for o in options if "=" in o}
+        known = {cls.POWER_CAPPING, cls.DEFERRAL, cls.RECLAIM, cls.PRIORITY, cls.DECAY}
         try:
-            if unknown or len(decay) > 1:
-                raise ValueError(unknown)
-            policy = PolicyName(base)
-            if (cls.RECLAIM in flags or decay) and policy is not PolicyName.FAIR:
-                # Only fair ordering serves a lender before the borrower it preempted, and
-                # only fair ordering reads usage.
+            if (
+                len(flags) + len(valued) != len(options)
+                or not flags <= known
+                or not valued.keys() <= {cls.DECAY, cls.GRACE}
+                or (cls.DECAY in flags and cls.DECAY in valued)
+            ):
                 raise ValueError(options)
+            policy = PolicyName(base)
+            fair_only = {cls.RECLAIM, cls.PRIORITY, cls.DECAY, cls.GRACE}
+            if policy is not PolicyName.FAIR and fair_only & (flags | valued.keys()):
+                # Only fair ordering serves a lender before the borrower it preempted, and
+                # only fair ordering reads usage and priority classes.
+                raise ValueError(options)
+            half_life = cls.DEFAULT_HALF_LIFE_S if cls.DECAY in flags else 0.0
+            if cls.DECAY in valued:
+                half_life = _duration(valued[cls.DECAY])
             return cls(
                 policy,
                 backfill=policy is PolicyName.FAIR,
@@ -111,18 +136,17 @@ class Policy:
                 else None,
                 defer_batch=cls.DEFERRAL in flags,
                 reclaim=cls.RECLAIM in flags,
-                half_life_s=0.0
-                if not decay
-                else _duration(decay[0][2])
-                if decay[0][1]
-                else cls.DEFAULT_HALF_LIFE_S,
+                priority_preemption=cls.PRIORITY in flags,
+                half_life_s=half_life,
+                grace_s=_duration(valued[cls.GRACE]) if cls.GRACE in valued else 0.0,
             )
         except ValueError:
             names = ", ".join(p.value for p in PolicyName)
             raise ValueError(
                 f"unknown policy {name!r}; expected one of: {names}"
                 f" (each may take +{cls.POWER_CAPPING}, +{cls.DEFERRAL}; fair also"
-                f" +{cls.RECLAIM} and +{cls.DECAY} or +{cls.DECAY}=HALF_LIFE such as 12h or 3d)"
+                f" +{cls.RECLAIM}, +{cls.PRIORITY}, +{cls.GRACE}=DURATION, and +{cls.DECAY} or"
+                f" +{cls.DECAY}=HALF_LIFE; durations such as 90s, 5m, 12h or 3d)"
             ) from None
 
 

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from aigrid.energy import SitePower
 from aigrid.ledger.prices import PriceList
-from aigrid.model import Fleet, Grant, Placement, Tenancy
+from aigrid.model import Fleet, Grant, Placement, PriorityClass, Tenancy
 from aigrid.scheduler.capacity import PoolCapacity
 from aigrid.scheduler.usage import DecayedUsage
 
@@ -32,6 +32,7 @@ class RunningJob:
     gpus: int
     start_s: float
     preemptible: bool
+    priority: PriorityClass = PriorityClass.NORMAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,9 @@ class ClusterState:
         self.reservations: dict[int, Reservation] = {}
         self.running_jobs: dict[int, RunningJob] = {}
         """Running jobs by id, for preemption (those taken with a `start`)."""
+        self.stopping: dict[int, float] = {}
+        """Preempted jobs that run on in their grace period: job id -> when they stop. Their
+        owner keeps it; the scheduler counts their GPUs as being freed."""
         """Per pool: the backfill reservation held there, if any."""
         self.site_mw = list(power.idle_mw)
         self.usage: dict[str, defaultdict[str, int]] = {
@@ -171,6 +175,7 @@ class ClusterState:
         start: float | None = None,
         preemptible: bool = False,
         at: float | None = None,
+        priority: PriorityClass = PriorityClass.NORMAL,
     ) -> None:
         """Take the placement's GPUs, quota and power. The nodes must be free as named.
 
@@ -190,6 +195,7 @@ class ClusterState:
             start=start,
             preemptible=preemptible,
             at=at,
+            priority=priority,
         )
 
     def take(
@@ -203,12 +209,14 @@ class ClusterState:
         start: float | None = None,
         preemptible: bool = False,
         at: float | None = None,
+        priority: PriorityClass = PriorityClass.NORMAL,
     ) -> None:
         """Account for GPUs already taken from `capacity` by the placement search.
 
         `cap_tenths`: the job's GPUs are held that many tenths below full board power (power
         capping; needs a `job_id`, so that its release gives the saving back). `start` and
-        `preemptible` (with a `job_id`) make the job a candidate for preemption."""
+        `preemptible` (with a `job_id`) make the job a candidate for preemption, of its
+        `priority` class."""
         if job_id is not None:
             nodes = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
@@ -220,7 +228,7 @@ class ClusterState:
                 self.cap_tenths[placement.pool] += placement.gpus * cap_tenths
             if start is not None:
                 self.running_jobs[job_id] = RunningJob(
-                    job_id, program, placement.pool, placement.gpus, start, preemptible
+                    job_id, program, placement.pool, placement.gpus, start, preemptible, priority
                 )
         self._account(program, placement, +1, at)
 
@@ -247,6 +255,7 @@ class ClusterState:
                     del nodes[node]
                     node_until[node] = -np.inf
             self.running_jobs.pop(job_id, None)
+            self.stopping.pop(job_id, None)
             cap_tenths = self._job_cap.pop(job_id, 0)
             if cap_tenths:
                 self.cap_tenths[placement.pool] -= placement.gpus * cap_tenths

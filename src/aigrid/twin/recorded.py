@@ -93,6 +93,7 @@ class RecordedWorld(World):
             start=t,
             preemptible=job.preemptible,
             at=t,
+            priority=job.priority_class,
         )
         # What was held in the live system, as far as the replayed budget still covers it.
         hold = min(rec.hold_krw, max(self.accounts.available_krw(job.program), 0.0))

@@ -141,6 +141,7 @@ class World:
         self.FAIL = e.register(self._on_failure)
         self.REPAIR = e.register(self._on_repair)
         self.GRANT_OPEN = e.register(self._on_grant_open)
+        self.STOP = e.register(self._on_stop)
         self.failures: FailureProcess | None = None
         if scenario.reliability is not None and seed is not None:
             self.failures = FailureProcess(scenario.fleet, scenario.reliability, seed)
@@ -213,9 +214,12 @@ class World:
             JobState.COMPLETED if remaining / job.rate <= job.walltime_s else JobState.TIMED_OUT,
         )
 
-    def _stop(self, t: float, job: Job, final: JobState | None) -> None:
+    def _stop(
+        self, t: float, job: Job, final: JobState | None, saved_at: float | None = None
+    ) -> None:
         """The running job stops at `t`: it ends in `final`, or (None) it is interrupted and
-        goes back in line to resume from its last checkpoint."""
+        goes back in line to resume from its last checkpoint (or, told at `saved_at` that it
+        would be stopped, from what it had done by then)."""
         placement = job.placement
         assert placement is not None
         state = self.state
@@ -236,7 +240,8 @@ class World:
             overhead = 0.0
             if self.scenario.reliability is not None:
                 overhead = self.scenario.reliability.restart_overhead_min * 60.0
-            self.lost_gpu_s += placement.gpus * job.interrupt(t, restart_overhead_s=overhead)
+            lost = job.interrupt(t, restart_overhead_s=overhead, saved_at=saved_at)
+            self.lost_gpu_s += placement.gpus * lost
             job.queued_s = t
             self.queues.push(job)
             self._request_pass(t)
@@ -334,6 +339,13 @@ class World:
         if wake_after_release(self.queues, self.state, job.program, pool, job.account):
             self._request_pass(t)
 
+    def _on_stop(self, t: float, payload: tuple[Job, int, float]) -> None:
+        """A preempted job's grace period ends: it stops, keeping what it had done when told."""
+        job, attempt, told = payload
+        if job.attempt != attempt or job.state is not JobState.RUNNING:
+            return  # it ended, or a node failure stopped it, before its grace ran out
+        self._stop(t, job, None, saved_at=told)
+
     def _on_grant_open(self, t: float, grant: Grant) -> None:
         """A grant's window opens: jobs its org has waiting may now be paid for."""
         if self.queues.wake(grant_token(grant.program, grant.org)):
@@ -392,13 +404,19 @@ class World:
                 touched_sites.add(state.pool_site[d.placement.pool])
             elif isinstance(d, Preempt):
                 victim = self.jobs_by_id[d.job_id]
-                if victim.state is JobState.RUNNING:
+                if victim.state is JobState.RUNNING and victim.id not in state.stopping:
                     victim.preemptions += 1
                     victim.preempted = (d.by.id, d.cause, d.since)
                     self.preemption_log.append((t, victim.id, d.by.id, d.cause))
                     if t >= self.measure_from_s:
                         self.preemptions[d.cause] += 1
-                    self._stop(t, victim, None)
+                    if d.grace_s > 0:
+                        # Told now, it saves its progress and is stopped when its grace ends.
+                        state.stopping[victim.id] = t + d.grace_s
+                        payload = (victim, victim.attempt, t)
+                        self.engine.schedule(t + d.grace_s, self.STOP, payload, _PRIO_END)
+                    else:
+                        self._stop(t, victim, None)
             elif isinstance(d, Reject):
                 d.job.pending_reason = d.reason.message
                 d.job.transition(JobState.REJECTED, t)
