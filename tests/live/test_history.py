@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
+from sqlalchemy import select
 
 from aigrid.backends import MockBackend, MockCall, RunState, RunStatus
 from aigrid.cli.history import replay_history
+from aigrid.live.history import load_history
 from aigrid.live.loop import SchedulingLoop
 from aigrid.live.service.jobs import JobRequest, submit
-from aigrid.live.store import Store
+from aigrid.live.store import Store, upgrade
+from aigrid.live.store.models import JobRow
 from aigrid.report.i18n import Lang
 from aigrid.scheduler import Policy
+from aigrid.twin.recorded import RecordedWorld
+from aigrid.twin.run import run_recorded
 from tests.cli import run_aigrid
 from tests.live.test_loop import setup
 
@@ -98,3 +107,73 @@ def test_replay_needs_a_trace_or_a_store(
     r = run_aigrid(capsys, monkeypatch, "twin", "replay", *args)
     assert r.exit_code == 2
     assert message in r.err
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    jobs=st.lists(
+        st.tuples(
+            st.sampled_from([1, 2, 3, 4]),  # GPUs
+            st.integers(0, 3),  # submitted before the k-th look of the loop
+            st.integers(1, 4),  # runs for this many looks
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_record_replays_exactly_what_the_live_loop_did(
+    jobs: list[tuple[int, int, int]],
+) -> None:
+    """Whatever the live loop did with a handful of jobs, the recorded run starts and ends each
+    job at the same moments, on the same GPUs, and so reports the same waits."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(f"{tmp}/h.db")
+        upgrade(store.engine)
+        try:
+            _random_history(store, jobs)
+            history = load_history(store)
+            with store.read() as s:
+                rows = {r.id: r for r in s.scalars(select(JobRow)).all()}
+        finally:
+            store.close()
+    days = history.span_s / 86400.0 + 1.0
+    run = run_recorded(history.scenario, history.jobs, history.records, days=days)
+    assert isinstance(run.world, RecordedWorld) and run.world.late_starts == 0
+    t0 = min(r.submit_s for r in rows.values())
+    for job in run.jobs:
+        row = rows[job.id]
+        if row.first_start_s is None:
+            assert job.first_start_s is None
+            continue
+        assert job.first_start_s == pytest.approx(row.first_start_s - t0)
+        assert job.placement is not None and row.placement is not None
+        assert list(job.placement.nodes) == row.placement["nodes"]
+        if row.end_s is not None:
+            assert job.end_s == pytest.approx(row.end_s - t0)
+
+
+def _random_history(store: Store, jobs: list[tuple[int, int, int]]) -> None:
+    """Jobs submitted between the looks of a live loop (one look every 100 s) on 4 GPUs; each
+    runs for a whole number of looks once the backend has it."""
+    ctx, admin = setup(store)
+    clock = Clock(1000.0)
+    ctx.clock = clock
+    looks = {str(k): n for k, (_g, _at, n) in enumerate(jobs)}
+    started: dict[str, int] = {}
+    look = 0
+
+    def runs_for_some_looks(call: MockCall) -> RunStatus:
+        first = started.setdefault(call.launch.key, look)
+        if look - first >= looks_of[call.launch.key]:
+            return RunStatus(RunState.COMPLETED, 0)
+        return RunStatus(RunState.RUNNING)
+
+    looks_of: dict[str, int] = {}
+    loop = SchedulingLoop(store, MockBackend(runs_for_some_looks), Policy(), clock=clock)
+    for look in range(12):
+        clock.now = 1000.0 + 100.0 * look
+        for k, (gpus, at, _n) in enumerate(jobs):
+            if at == look:
+                jid = submit(ctx, admin, JobRequest("o", "p", gpus, 3600, ["x"])).id
+                looks_of[str(jid)] = looks[str(k)]
+        loop.cycle()
