@@ -71,6 +71,7 @@ class Case:
 
 
 ONE_POOL = fleet([pool("a", nodes=2)])
+RACKS = fleet([pool("r", gpn=4, nodes=8, nvlink=16)])
 TWO_MODELS = fleet([pool("h", model="H100", nodes=1), pool("b", model="B200", nodes=1)])
 P1 = tenancy(program("p1", {"H100": 16}))
 # Fair sharing: p1 and p2 alike, and p3 (with no quota of its own) holding one of the two nodes.
@@ -539,6 +540,40 @@ CASES = [
         [job(4, id=1)],
         want_admitted=[1],
         want_price={1: (3250.0, 26_000.0)},  # 5,000 x 0.65; x 4 GPUs x 2 h
+    ),
+    # -- NVLink domains: 8 nodes of 4 GPUs, domains of 16 GPUs (nodes 0-3 and 4-7)
+    Case(
+        "a gang that fits in an NVLink domain is placed inside one",
+        RACKS,
+        tenancy(program("p1", {"H100": 32})),
+        [job(12, id=1)],
+        running=[("p1", Placement(0, (0,), (4,))), ("p1", Placement(0, (1,), (4,)))],
+        want_admitted=[1],
+        want_nodes={1: (0, (4, 5, 6))},
+    ),
+    Case(
+        "a gang waits for a domain though enough whole nodes are free across domains",
+        RACKS,
+        tenancy(program("p1", {"H100": 32})),
+        [job(12, id=1)],
+        running=[
+            ("p1", Placement(0, (0,), (4,))),
+            ("p1", Placement(0, (1,), (4,))),
+            ("p1", Placement(0, (4,), (4,))),
+            ("p1", Placement(0, (5,), (4,))),
+        ],
+        running_until=[100.0, 200.0, 300.0, 400.0],
+        want_parked={1: ReasonCode.NVLINK_DOMAIN},
+        want_reserved={1: (0, 100.0, (0, 2, 3))},  # domain 0 first has 3 whole nodes free
+    ),
+    Case(
+        "a gang larger than a domain takes the emptiest domains first",
+        RACKS,
+        tenancy(program("p1", {"H100": 32})),
+        [job(20, id=1)],
+        running=[("p1", Placement(0, (0,), (1,)))],
+        want_admitted=[1],
+        want_nodes={1: (0, (4, 5, 6, 7, 1))},
     ),
     # -- heterogeneity: pool 0 is H100 (4,500 KRW), pool 1 is B200 (9,000 KRW)
     Case(

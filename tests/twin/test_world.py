@@ -205,6 +205,7 @@ job_specs = st.lists(
     ),
     failures=st.booleans(),
     grants=st.one_of(st.none(), GRANTS),
+    racks=st.booleans(),
 )
 def test_invariants_hold_after_every_event(
     specs: list[tuple[int, int, int, str, bool, PriorityClass]],
@@ -217,9 +218,19 @@ def test_invariants_hold_after_every_event(
     policy: str,
     failures: bool,
     grants: list[Grant] | None,
+    racks: bool,
 ) -> None:
+    # With `racks`, pools are pairs of nodes joined in one NVLink domain (as NVL72 racks are).
+    k = 2 if racks else 1
     pools = [
-        pool(f"p{i}", site=f"s{i % 2}", gpn=gpn, nodes=n, model="H100" if i % 2 else "B200")
+        pool(
+            f"p{i}",
+            site=f"s{i % 2}",
+            gpn=gpn,
+            nodes=n * k,
+            nvlink=gpn * k,
+            model="H100" if i % 2 else "B200",
+        )
         for i, n in enumerate(nodes)
     ]
     sites = [site("s0", cap_mw=cap_mw), site("s1", cap_mw=cap_mw, zone=Zone.COMMERCIAL)]

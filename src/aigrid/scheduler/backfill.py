@@ -40,7 +40,15 @@ def shadow(
     need = 1 if gpus <= gpn else -(-gpus // gpn)
     if need > len(times):
         return None
-    order = np.argsort(times, kind="stable")[:need]
+    dn = cap.domain_nodes
+    if need > 1 and dn > 1 and need <= dn:
+        # The gang must sit in one NVLink domain: the domain whose `need`-th node frees first.
+        by_domain = times.reshape(-1, dn)
+        rows = np.sort(by_domain, axis=1, kind="stable")[:, need - 1]
+        d = int(np.argmin(rows))  # lowest index on ties
+        order = d * dn + np.argsort(by_domain[d], kind="stable")[:need]
+    else:
+        order = np.argsort(times, kind="stable")[:need]
     start = float(times[order[-1]])
     if math.isinf(start):
         return None

@@ -9,6 +9,12 @@ structure and undo it, and still be a pure function of the state it was given.
 
 Costs: best fit for a single-node request is O(gpus_per_node + log n); n whole nodes for a gang
 are O(n log n); releasing is O(log n) per node.
+
+NVLink domains of several nodes (an NVL72 rack is 18 nodes of 4 GPUs) are runs of
+`domain_nodes` consecutive nodes. In such a pool a gang that fits in one domain takes its nodes
+inside one (the domain with the fewest wholly free nodes that suffice: best fit, lowest index on
+ties), and a larger gang takes the domains with the most wholly free nodes first, so that it
+spans as few as it can. The count of wholly free nodes per domain is kept as nodes change.
 """
 
 from __future__ import annotations
@@ -17,13 +23,34 @@ import heapq
 
 
 class PoolCapacity:
-    __slots__ = ("_heaps", "count", "free", "gpus_per_node", "nodes")
+    __slots__ = (
+        "_heaps",
+        "count",
+        "domain_hist",
+        "domain_nodes",
+        "domain_whole",
+        "free",
+        "gpus_per_node",
+        "nodes",
+    )
 
-    def __init__(self, nodes: int, gpus_per_node: int) -> None:
+    def __init__(self, nodes: int, gpus_per_node: int, domain_nodes: int = 1) -> None:
         if nodes <= 0 or gpus_per_node <= 0:
             raise ValueError("a pool needs at least one node and one GPU per node")
+        if domain_nodes < 1 or nodes % domain_nodes:
+            raise ValueError(f"{nodes} nodes are not a whole number of {domain_nodes}-node domains")
         self.nodes = nodes
         self.gpus_per_node = gpus_per_node
+        self.domain_nodes = domain_nodes
+        """Nodes per NVLink domain (1: a domain is at most one node)."""
+        self.domain_whole: list[int] = (
+            [domain_nodes] * (nodes // domain_nodes) if domain_nodes > 1 else []
+        )
+        """Wholly free nodes per domain (empty when domains are single nodes)."""
+        self.domain_hist: list[int] = [0] * (domain_nodes + 1)
+        """How many domains have k wholly free nodes, for k = 0 .. domain_nodes."""
+        if self.domain_whole:
+            self.domain_hist[domain_nodes] = len(self.domain_whole)
         self.free: list[int] = [gpus_per_node] * nodes
         self.count: list[int] = [0] * (gpus_per_node + 1)
         self.count[gpus_per_node] = nodes
@@ -85,6 +112,15 @@ class PoolCapacity:
         self.free[node] = new
         self.count[old] -= 1
         self.count[new] += 1
+        if self.domain_whole:
+            g = self.gpus_per_node
+            step = (new == g) - (old == g)
+            if step:
+                d = node // self.domain_nodes
+                w = self.domain_whole[d]
+                self.domain_hist[w] -= 1
+                self.domain_hist[w + step] += 1
+                self.domain_whole[d] = w + step
         if new:
             heap = self._heaps[new]
             heapq.heappush(heap, node)
@@ -102,8 +138,31 @@ class PoolCapacity:
         self._set_free(node, k, k - gpus)
         return node
 
+    def _whole_by_domain(self, avoid: frozenset[int]) -> list[int]:
+        whole = self.domain_whole
+        if not avoid:
+            return whole
+        whole = list(whole)
+        g = self.gpus_per_node
+        for node in avoid:
+            if self.free[node] == g:
+                whole[node // self.domain_nodes] -= 1
+        return whole
+
+    def gang_fits(self, n: int, avoid: frozenset[int] = frozenset()) -> bool:
+        """Whether `n` wholly free nodes (not in `avoid`) can be taken together: inside one
+        NVLink domain if the gang fits in one, else anywhere."""
+        if not self.domain_whole or n > self.domain_nodes:
+            return True
+        if not avoid:
+            return any(self.domain_hist[n:])
+        return max(self._whole_by_domain(avoid)) >= n
+
     def take_whole_nodes(self, n: int, avoid: frozenset[int] = frozenset()) -> list[int]:
-        """Take `n` fully free nodes (not in `avoid`), lowest indices first."""
+        """Take `n` fully free nodes (not in `avoid`): lowest indices first, or by NVLink domain
+        (see the module's docstring) where domains span several nodes."""
+        if self.domain_whole:
+            return self._take_by_domain(n, avoid)
         g = self.gpus_per_node
         nodes = []
         for _ in range(n):
@@ -112,6 +171,30 @@ class PoolCapacity:
             self._set_free(node, g, 0)
             nodes.append(node)
         return nodes
+
+    def _take_by_domain(self, n: int, avoid: frozenset[int]) -> list[int]:
+        whole = self._whole_by_domain(avoid)
+        dn = self.domain_nodes
+        if n <= dn:
+            fitting = [(w, d) for d, w in enumerate(whole) if w >= n]
+            if not fitting:
+                raise ValueError(f"no NVLink domain has {n} wholly free nodes")
+            order = [min(fitting)[1]]
+        else:
+            order = sorted(range(len(whole)), key=lambda d: (-whole[d], d))
+        g = self.gpus_per_node
+        free = self.free
+        nodes: list[int] = []
+        for d in order:
+            for node in range(d * dn, (d + 1) * dn):
+                if len(nodes) == n:
+                    break
+                if free[node] == g and node not in avoid:
+                    self._set_free(node, g, 0)
+                    nodes.append(node)
+            if len(nodes) == n:
+                return nodes
+        raise ValueError(f"fewer than {n} wholly free nodes")
 
     def take_from(self, node: int, gpus: int) -> None:
         """Take `gpus` GPUs on a named node (to re-apply a placement decided elsewhere)."""

@@ -176,7 +176,11 @@ def _reserve(
     """Backfill's part of a refusal: reserve for a job that waits for capacity, or drop the
     reservation of one that now waits for something else. Updates `reservations` in place."""
     mine = next((r for r in reservations.values() if r.job_id == job.id), None)
-    if refusal.reason.code not in (ReasonCode.NO_CAPACITY, ReasonCode.RESERVED):
+    if refusal.reason.code not in (
+        ReasonCode.NO_CAPACITY,
+        ReasonCode.NVLINK_DOMAIN,
+        ReasonCode.RESERVED,
+    ):
         if mine is None:
             return []
         del reservations[mine.pool]

@@ -226,6 +226,12 @@ def choose(
                 needs.append(PoolNeed(i, 0, nodes))
                 capacity_pools.append(i)
                 continue
+            if not cap.gang_fits(nodes):
+                # Enough whole nodes, but no NVLink domain holds the gang: it waits for one.
+                worst = max(worst, ReasonCode.NVLINK_DOMAIN)
+                needs.append(PoolNeed(i, 0, nodes))
+                capacity_pools.append(i)
+                continue
             slot = 0
         # backfill: keep off nodes reserved for another job unless done before they are needed
         avoid: frozenset[int] = frozenset()
@@ -236,7 +242,7 @@ def choose(
                 slot = cap.best_fit_slot(gpus, avoid)
                 ok = slot != 0
             else:
-                ok = cap.free_nodes_outside(avoid) >= nodes
+                ok = cap.free_nodes_outside(avoid) >= nodes and cap.gang_fits(nodes, avoid)
             if not ok:
                 worst = max(worst, ReasonCode.RESERVED)
                 tokens.append(("reservation", i))

@@ -22,9 +22,10 @@ class ReasonCode(IntEnum):
     BUDGET = 4
     GRANT = 5
     NO_CAPACITY = 6
-    RESERVED = 7
-    POWER_CAP = 8
-    DEFERRED = 9
+    NVLINK_DOMAIN = 7
+    RESERVED = 8
+    POWER_CAP = 9
+    DEFERRED = 10
 
     @property
     def slug(self) -> str:
@@ -40,6 +41,7 @@ _TEXT = {
     ReasonCode.GRANT: "no grant of its org, valid now for this GPU model and zone, can cover "
     "the job's walltime",
     ReasonCode.NO_CAPACITY: "waiting for free GPUs in the pools it may use",
+    ReasonCode.NVLINK_DOMAIN: "no NVLink domain has enough free GPUs to hold the gang together",
     ReasonCode.RESERVED: "the free GPUs are held for a larger job's backfill reservation",
     ReasonCode.POWER_CAP: "the site's grid connection cannot take the extra power",
     ReasonCode.DEFERRED: "deferred to the light-load hours of the site's tariff",

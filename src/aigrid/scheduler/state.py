@@ -56,7 +56,10 @@ class ClusterState:
     def __init__(self, fleet: Fleet, tenancy: Tenancy, *, half_life_s: float = 0.0) -> None:
         self.fleet = fleet
         self.tenancy = tenancy
-        self.capacity = [PoolCapacity(p.nodes, p.gpus_per_node) for p in fleet.pools]
+        self.capacity = [
+            PoolCapacity(p.nodes, p.gpus_per_node, max(p.nvlink_domain // p.gpus_per_node, 1))
+            for p in fleet.pools
+        ]
         self.power = power = SitePower.from_fleet(fleet)
         self.site_ids: list[str] = list(power.site_ids)
         self.pool_site = list(power.pool_site)
