@@ -66,7 +66,9 @@ def test_run_prints_the_scorecard_and_writes_the_outputs(
     jobs = pq.read_table(tmp_path / "jobs.parquet")
     assert sum(jobs.column("measured").to_pylist()) == s["jobs"]["submitted"]
     want = {"id", "tenant_class", "program", "gpus", "gpu_model", "site", "submit_s", "start_s"}
-    assert want | {"end_s", "wait_s", "state"} <= set(jobs.column_names)
+    assert want | {"end_s", "wait_s", "state", "priority_class"} <= set(jobs.column_names)
+    assert set(jobs.column("priority_class").to_pylist()) <= {"high", "normal", "low"}
+    assert not any(jobs.column("paid_by_grant").to_pylist())  # tiny has no grants
     assert (tmp_path / "timeseries.parquet").exists()
 
 

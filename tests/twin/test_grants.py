@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aigrid.model import JobState
+from aigrid.report.output import jobs_table
 from aigrid.report.summary import summarize
 from aigrid.scenario import load_scenario
 from aigrid.scheduler import Policy, Reason, ReasonCode
@@ -32,6 +33,10 @@ def test_each_org_of_a_stream_spends_its_own_grant_and_no_more(tmp_path: Path) -
     assert 0 < grants["spent"] + grants["held"] <= 480.0
     assert summary["pending_reasons"]["grant"] > 0
 
+    table = jobs_table(run)
+    ids, paid_by_grant = table.column("id").to_pylist(), table.column("paid_by_grant").to_pylist()
+    paid = dict(zip(ids, paid_by_grant, strict=True))
+    assert paid == {j.id: j.program == "startup" for j in run.jobs}
     startup = [j for j in run.jobs if j.program == "startup"]
     assert startup and all(j.account == j.org for j in startup)
     assert all(j.account is None for j in run.jobs if j.program != "startup")

@@ -34,6 +34,8 @@ def jobs_table(run: TwinRun) -> pa.Table:
             "tenant_class",
             "program",
             "job_class",
+            "priority_class",
+            "paid_by_grant",
             "gpus",
             "gpu_model",
             "site",
@@ -63,6 +65,8 @@ def jobs_table(run: TwinRun) -> pa.Table:
         cols["tenant_class"].append(j.tenant_class.value)
         cols["program"].append(j.program)
         cols["job_class"].append(j.job_class.value)
+        cols["priority_class"].append(j.priority_class.value)
+        cols["paid_by_grant"].append(j.account is not None)
         cols["gpus"].append(j.gpus)
         cols["gpu_model"].append(p.gpu_model if p else None)
         cols["site"].append(p.site if p else None)
