@@ -71,6 +71,14 @@ class Case:
 
 
 ONE_POOL = fleet([pool("a", nodes=2)])
+FRAG = fleet([pool("a", nodes=3)])
+FRAG_P = tenancy(program("p1", {"H100": 24}))
+FRAG_RUNNING = [  # free: node 0 has 5, node 1 has 4, node 2 none; running sizes 3, 4, 4, 4
+    ("p1", Placement(0, (0,), (3,))),
+    ("p1", Placement(0, (1,), (4,))),
+    ("p1", Placement(0, (2,), (4,))),
+    ("p1", Placement(0, (2,), (4,))),
+]
 RACKS = fleet([pool("r", gpn=4, nodes=8, nvlink=16)])
 TWO_MODELS = fleet([pool("h", model="H100", nodes=1), pool("b", model="B200", nodes=1)])
 P1 = tenancy(program("p1", {"H100": 16}))
@@ -574,6 +582,36 @@ CASES = [
         running=[("p1", Placement(0, (0,), (1,)))],
         want_admitted=[1],
         want_nodes={1: (0, (4, 5, 6, 7, 1))},
+    ),
+    # -- placement strategies for a job of one node
+    Case(
+        "spread puts a small job on the emptiest node",
+        ONE_POOL,
+        P1,
+        [job(2, id=1)],
+        running=[("p1", Placement(0, (0,), (6,)))],
+        policy_name="fair+place=spread",
+        want_admitted=[1],
+        want_nodes={1: (0, (1,))},
+    ),
+    Case(
+        "best fit takes the node with 4 free, leaving 3 that no running size uses",
+        FRAG,
+        FRAG_P,
+        [job(1, id=1)],
+        running=FRAG_RUNNING,
+        want_admitted=[1],
+        want_nodes={1: (0, (1,))},
+    ),
+    Case(
+        "frag-aware takes the node with 5 free, leaving 4 that the 4-GPU jobs running can use",
+        FRAG,
+        FRAG_P,
+        [job(1, id=1)],
+        running=FRAG_RUNNING,
+        policy_name="fair+place=frag-aware",
+        want_admitted=[1],
+        want_nodes={1: (0, (0,))},
     ),
     # -- heterogeneity: pool 0 is H100 (4,500 KRW), pool 1 is B200 (9,000 KRW)
     Case(

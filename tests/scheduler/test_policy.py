@@ -1,4 +1,4 @@
-"""Policies by name: the preemption options and the grace period."""
+"""Policies by name: the preemption options, the grace period and the placement strategy."""
 
 from __future__ import annotations
 
@@ -26,4 +26,25 @@ def test_preemption_options(text: str, priority: bool, grace: float, label: str)
 )
 def test_preemption_options_refused(text: str) -> None:
     with pytest.raises(ValueError, match=r"\+grace=DURATION"):
+        Policy.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "placement", "label"),
+    [
+        ("fair", "best-fit", "fair"),
+        ("fair+place=best-fit", "best-fit", "fair"),
+        ("fifo+place=spread", "spread", "fifo+place=spread"),
+        ("fair+place=frag-aware+reclaim", "frag-aware", "fair+reclaim+place=frag-aware"),
+    ],
+)
+def test_placement_strategies(text: str, placement: str, label: str) -> None:
+    policy = Policy.parse(text)
+    assert (policy.placement, policy.label) == (placement, label)
+    assert Policy.parse(label) == policy
+
+
+@pytest.mark.parametrize("text", ["fair+place=random", "fair+place=", "fair+place"])
+def test_unknown_placement_strategies_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"place=best-fit\|pack\|spread\|frag-aware"):
         Policy.parse(text)

@@ -201,6 +201,8 @@ job_specs = st.lists(
             "fair+reclaim+decay",
             "fair+priority+grace=10m",
             "fair+reclaim+priority+decay=2h",
+            "fair+place=frag-aware",
+            "fifo+place=spread",
         ]
     ),
     failures=st.booleans(),

@@ -86,6 +86,27 @@ class PoolCapacity:
                 return k
         return 0
 
+    def worst_fit_slot(self, gpus: int, avoid: frozenset[int] = frozenset()) -> int:
+        """The largest free count >= gpus that some node (not in `avoid`) has, or 0 if none."""
+        count = self._counts(avoid)
+        for k in range(self.gpus_per_node, gpus - 1, -1):
+            if count[k]:
+                return k
+        return 0
+
+    def fitting_slots(self, gpus: int, avoid: frozenset[int] = frozenset()) -> list[int]:
+        """Every free count >= gpus that some node (not in `avoid`) has, smallest first."""
+        count = self._counts(avoid)
+        return [k for k in range(gpus, self.gpus_per_node + 1) if count[k]]
+
+    def _counts(self, avoid: frozenset[int]) -> list[int]:
+        if not avoid:
+            return self.count
+        count = list(self.count)
+        for node in avoid:
+            count[self.free[node]] -= 1
+        return count
+
     def free_nodes_outside(self, avoid: frozenset[int]) -> int:
         """Fully free nodes that are not in `avoid`."""
         g = self.gpus_per_node

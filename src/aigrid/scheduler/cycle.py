@@ -112,6 +112,7 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     policy.min_power_fraction,
                     snapshot.light_sites if policy.defer_batch else None,
                     grant_held,
+                    policy.placement,
                 )
                 if isinstance(fit, Refusal):
                     decisions.append(

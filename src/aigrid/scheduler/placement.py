@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 from aigrid.energy import deepest_cap_tenths, fraction_of, throughput
 from aigrid.model import Job, JobClass, Placement, Zone
+from aigrid.scheduler.capacity import PoolCapacity
 from aigrid.scheduler.grants import GrantPick, grant_token, pick_grant
+from aigrid.scheduler.policy import PLACEMENT_STRATEGIES
 from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
 from aigrid.scheduler.reasons import Reason, ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation
@@ -141,6 +143,7 @@ def choose(
     min_power_fraction: float | None = None,
     light_sites: frozenset[int] | None = None,
     grant_held: Mapping[str, float] | None = None,
+    strategy: str = "best-fit",
 ) -> Choice | Refusal:
     """Run the dynamic filters over `pools` and pick the best one, or say why none fits.
 
@@ -165,7 +168,7 @@ def choose(
     usage = state.usage[job.program]
     prices = state.prices
     best: Choice | None = None
-    best_score: tuple[int, int, float, float, float, int, int] | None = None
+    best_score: tuple[int, int, float, float, float, float, int, int] | None = None
     free_share = _free_share_by_model(state, pools)
     job_class = job.job_class.value
     worst = ReasonCode.NO_ELIGIBLE_POOL
@@ -212,7 +215,7 @@ def choose(
         # capacity
         cap = state.capacity[i]
         if single:
-            slot = cap.best_fit_slot(gpus)
+            slot = _slot(cap, gpus, strategy, state.size_mix)
             if not slot:
                 worst = max(worst, ReasonCode.NO_CAPACITY)
                 needs.append(PoolNeed(i, gpus, 0))
@@ -239,7 +242,7 @@ def choose(
         if held is not None and held.job_id != job.id and now + job.walltime_s > held.start_s:
             avoid = held.nodes
             if single:
-                slot = cap.best_fit_slot(gpus, avoid)
+                slot = _slot(cap, gpus, strategy, state.size_mix, avoid)
                 ok = slot != 0
             else:
                 ok = cap.free_nodes_outside(avoid) >= nodes and cap.gang_fits(nodes, avoid)
@@ -249,6 +252,9 @@ def choose(
                 needs.append(PoolNeed(i, gpus, 0) if single else PoolNeed(i, 0, nodes))
                 continue
         leftover = slot - gpus if single else cap.free_nodes - nodes
+        fit = _fit_score(cap, slot, gpus, strategy, state.size_mix) if single else float(leftover)
+        if strategy == SPREAD:
+            fit = -fit
         # power, at full board power or (power capping) held below it
         cap_tenths = 0
         if not state.power_fits(i, alloc):
@@ -294,6 +300,7 @@ def choose(
             -speed,
             price,
             -free_share.get(model, 0.0),
+            fit,
             leftover,
             i,
         )
@@ -303,6 +310,58 @@ def choose(
     if best is not None:
         return best
     return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim, power_needs, quota_needs)
+
+
+BEST_FIT, PACK, SPREAD, FRAG_AWARE = PLACEMENT_STRATEGIES
+"""Where a job of one node goes within a pool: `best-fit` (the node with the fewest free GPUs
+that suffice; with whole GPUs `pack` is the same rule), `spread` (the node with the most free
+GPUs) or `frag-aware` (the node whose loss of usable GPUs, weighed by the sizes of the jobs now
+running, grows least: the idea of FGD, USENIX ATC'23, for whole GPUs)."""
+
+
+def _slot(
+    cap: PoolCapacity,
+    gpus: int,
+    strategy: str,
+    mix: Mapping[int, int],
+    avoid: frozenset[int] = frozenset(),
+) -> int:
+    """The free count of the node the job takes under `strategy`, or 0 if none fits."""
+    if strategy == SPREAD:
+        return cap.worst_fit_slot(gpus, avoid)
+    if strategy == FRAG_AWARE:
+        slots = cap.fitting_slots(gpus, avoid)
+        if not slots:
+            return 0
+        return min(slots, key=lambda k: (_frag_growth(k, gpus, cap.gpus_per_node, mix), k))
+    return cap.best_fit_slot(gpus, avoid)
+
+
+def _fit_score(
+    cap: PoolCapacity, slot: int, gpus: int, strategy: str, mix: Mapping[int, int]
+) -> float:
+    """How good a single-node slot is across pools (lower is better): GPUs left idle on the
+    node, or for `frag-aware` the growth of unusable GPUs."""
+    if strategy == FRAG_AWARE:
+        return _frag_growth(slot, gpus, cap.gpus_per_node, mix)
+    return float(slot - gpus)
+
+
+def _frag_growth(free: int, gpus: int, per_node: int, mix: Mapping[int, int]) -> float:
+    """How many more of the node's free GPUs a job of the running mix could not use after
+    `gpus` of its `free` ones are taken: F(free - gpus) - F(free), where F(f) = f x the share
+    of jobs larger than f (a wholly free node serves gangs too, so F(per_node) = 0)."""
+    return _unusable(free - gpus, per_node, mix) - _unusable(free, per_node, mix)
+
+
+def _unusable(f: int, per_node: int, mix: Mapping[int, int]) -> float:
+    if f in (0, per_node):
+        return 0.0
+    total = sum(c for c in mix.values() if c > 0)
+    if not total:
+        return 0.0
+    larger = sum(c for size, c in mix.items() if size > f and c > 0)
+    return f * larger / total
 
 
 def _free_share_by_model(state: ClusterState, pools: tuple[int, ...]) -> dict[str, float]:

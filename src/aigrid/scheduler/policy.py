@@ -68,6 +68,9 @@ class Policy:
     """A preempted job runs on this long after it is told, to save its progress, before it is
     stopped (Slurm's `GraceTime`); it then resumes from where it was told. 0: stopped at once,
     resuming from its last periodic checkpoint."""
+    placement: str = "best-fit"
+    """Where a job of one node goes within a pool: best-fit, pack, spread or frag-aware
+    (`aigrid.scheduler.placement.STRATEGIES`)."""
 
     POWER_CAPPING = "powercap"
     DEFERRAL = "defer"
@@ -75,6 +78,7 @@ class Policy:
     PRIORITY = "priority"
     DECAY = "decay"
     GRACE = "grace"
+    PLACE = "place"
     DEFAULT_MIN_POWER_FRACTION = 0.6
     DEFAULT_HALF_LIFE_S = DEFAULT_HALF_LIFE_S
 
@@ -97,6 +101,8 @@ class Policy:
                 options.append(f"{self.DECAY}={_duration_text(self.half_life_s)}")
         if self.grace_s > 0:
             options.append(f"{self.GRACE}={_duration_text(self.grace_s)}")
+        if self.placement != "best-fit":
+            options.append(f"{self.PLACE}={self.placement}")
         return "+".join(options)
 
     @classmethod
@@ -115,7 +121,8 @@ class Policy:
             if (
                 len(flags) + len(valued) != len(options)
                 or not flags <= known
-                or not valued.keys() <= {cls.DECAY, cls.GRACE}
+                or not valued.keys() <= {cls.DECAY, cls.GRACE, cls.PLACE}
+                or valued.get(cls.PLACE, "best-fit") not in PLACEMENT_STRATEGIES
                 or (cls.DECAY in flags and cls.DECAY in valued)
             ):
                 raise ValueError(options)
@@ -139,6 +146,7 @@ class Policy:
                 priority_preemption=cls.PRIORITY in flags,
                 half_life_s=half_life,
                 grace_s=_duration(valued[cls.GRACE]) if cls.GRACE in valued else 0.0,
+                placement=valued.get(cls.PLACE, "best-fit"),
             )
         except ValueError:
             names = ", ".join(p.value for p in PolicyName)
@@ -146,9 +154,13 @@ class Policy:
                 f"unknown policy {name!r}; expected one of: {names}"
                 f" (each may take +{cls.POWER_CAPPING}, +{cls.DEFERRAL}; fair also"
                 f" +{cls.RECLAIM}, +{cls.PRIORITY}, +{cls.GRACE}=DURATION, and +{cls.DECAY} or"
-                f" +{cls.DECAY}=HALF_LIFE; durations such as 90s, 5m, 12h or 3d)"
+                f" +{cls.DECAY}=HALF_LIFE; durations such as 90s, 5m, 12h or 3d; and any"
+                f" +{cls.PLACE}={'|'.join(PLACEMENT_STRATEGIES)})"
             ) from None
 
+
+PLACEMENT_STRATEGIES = ("best-fit", "pack", "spread", "frag-aware")
+"""Where a job of one node goes within a pool (see `aigrid.scheduler.placement`)."""
 
 _UNIT_S = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 

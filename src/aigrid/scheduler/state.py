@@ -105,6 +105,9 @@ class ClusterState:
         self.budget_available: dict[str, float] = {
             pid: p.budget_krw for pid, p in tenancy.programs.items()
         }
+        self.size_mix: defaultdict[int, int] = defaultdict(int)
+        """Running jobs by the GPUs they hold: the job-size mix fragmentation-aware placement
+        weighs a choice by."""
         self.prices = PriceList(fleet, tenancy.programs)
         """Price per GPU-hour by pool, program and tenant class."""
         self.grants_of: dict[tuple[str, str], tuple[Grant, ...]] = {}
@@ -220,6 +223,7 @@ class ClusterState:
         capping; needs a `job_id`, so that its release gives the saving back). `start` and
         `preemptible` (with a `job_id`) make the job a candidate for preemption, of its
         `priority` class."""
+        self.size_mix[placement.gpus] += 1
         if job_id is not None:
             nodes = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
@@ -246,6 +250,7 @@ class ClusterState:
         cap = self.capacity[placement.pool]
         for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
             cap.give_back(node, gpus)
+        self.size_mix[placement.gpus] -= 1
         if job_id is not None:
             nodes = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
