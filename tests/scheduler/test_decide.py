@@ -57,6 +57,8 @@ class Case:
     """Job id -> (pool, start, nodes) of the backfill reservations made."""
     want_grant: dict[int, tuple[str, float]] = field(default_factory=dict)
     """Job id -> (grant, amount held on it) for admitted jobs paid by a grant."""
+    down: list[tuple[int, int]] = field(default_factory=list)
+    """(pool, node) of failed nodes: their GPUs are out, and quotas shrink in proportion."""
     want_price: dict[int, tuple[float, float]] = field(default_factory=dict)
     """Job id -> (price per GPU-hour, KRW held) for admitted jobs whose price matters."""
     running_priority: list[PriorityClass] = field(default_factory=list)
@@ -583,6 +585,23 @@ CASES = [
         want_admitted=[1],
         want_nodes={1: (0, (4, 5, 6, 7, 1))},
     ),
+    # -- failed nodes: quotas shrink with the GPUs out of service
+    Case(
+        "with half the pool failed, a program's quota is half: it takes its share, not the rest",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 8}), program("p2", {"H100": 8})),
+        [job(8, program="p1", id=1), job(4, program="p2", submit=1, id=2)],
+        down=[(0, 1)],
+        want_admitted=[2],
+        want_parked={1: ReasonCode.QUOTA},
+    ),
+    Case(
+        "with every node up, the same program may take its whole quota",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 8}), program("p2", {"H100": 8})),
+        [job(8, program="p1", id=1), job(4, program="p2", submit=1, id=2)],
+        want_admitted=[1, 2],
+    ),
     # -- placement strategies for a job of one node
     Case(
         "spread puts a small job on the emptiest node",
@@ -747,6 +766,10 @@ def _snapshot(case: Case) -> Snapshot:
         )
     for k in case.stopping:
         state.stopping[k] = case.now + 60.0
+    for pool_index, node in case.down:
+        cap = state.capacity[pool_index]
+        cap.take_from(node, cap.gpus_per_node)
+        state.set_out(state.pool_model[pool_index], cap.gpus_per_node)
     queues = QueueSet()
     for j in sorted(case.pending, key=lambda j: (j.submit_s, j.id)):
         queues.push(j)
@@ -805,3 +828,16 @@ def test_decide_leaves_the_snapshot_as_it_found_it(case: Case) -> None:
     } == usage_before
     assert snap.state.site_mw == pytest.approx(mw_before)
     assert decide(snap, _policy(case)) == first
+
+
+def test_quotas_shrink_with_failed_gpus_and_grow_back() -> None:
+    """16 GPUs, two programs of 8 in a cohort: 4 GPUs out leave each 6 (rounded down), the
+    cohort 12; back in service, 8 and 16 again."""
+    t = tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c"))
+    state = ClusterState(ONE_POOL, t)
+    state.set_out("H100", 4)
+    assert (state.quota["p1"]["H100"], state.quota["p2"]["H100"]) == (6, 6)
+    assert state.cohort_quota["c"]["H100"] == 12
+    assert state.cohort_nominal["c"]["H100"] == 16  # fair shares keep the nominal
+    state.set_out("H100", -4)
+    assert (state.quota["p1"]["H100"], state.cohort_quota["c"]["H100"]) == (8, 16)

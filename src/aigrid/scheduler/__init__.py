@@ -36,7 +36,7 @@ from aigrid.scheduler.queues import (
 )
 from aigrid.scheduler.reasons import Reason, ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation, RunningJob
-from aigrid.scheduler.wake import wake_after_release
+from aigrid.scheduler.wake import wake_after_quota_growth, wake_after_release
 
 __all__ = [
     "Admit",
@@ -72,5 +72,6 @@ __all__ = [
     "explain_order",
     "grant_token",
     "pick_grant",
+    "wake_after_quota_growth",
     "wake_after_release",
 ]

@@ -166,6 +166,7 @@ def choose(
     program = state.tenancy.programs[job.program]
     cohort = program.cohort
     usage = state.usage[job.program]
+    quota = state.quota[job.program]
     prices = state.prices
     best: Choice | None = None
     best_score: tuple[int, int, float, float, float, float, int, int] | None = None
@@ -187,7 +188,7 @@ def choose(
         alloc = gpus if single else -(-gpus // gpn) * gpn
         # quota: the program's own, then the cohort's. A program within its own quota still
         # waits while the cohort's quota is lent out (reclaiming it takes a preemption).
-        within = usage.get(model, 0) + alloc <= program.quota.get(model, 0)
+        within = usage.get(model, 0) + alloc <= quota.get(model, 0)
         if not within and (cohort is None or not program.borrowing):
             worst = max(worst, ReasonCode.QUOTA)
             tokens.append(("quota", job.program))
@@ -195,7 +196,7 @@ def choose(
             continue
         if cohort is not None and (
             state.cohort_usage[cohort].get(model, 0) + alloc
-            > state.cohort_nominal[cohort].get(model, 0)
+            > state.cohort_quota[cohort].get(model, 0)
         ):
             worst = max(worst, ReasonCode.QUOTA if within else ReasonCode.BORROWING_LIMIT)
             tokens.append(("quota", cohort))

@@ -61,7 +61,7 @@ class Preemptor:
                 state.cohort_usage[cohort].get(model, 0)
                 - self._freed(model, in_cohort)
                 + alloc
-                - state.cohort_nominal[cohort].get(model, 0)
+                - state.cohort_quota[cohort].get(model, 0)
             )
             if need <= 0:
                 return []  # room is already being made; wait for it
@@ -69,7 +69,7 @@ class Preemptor:
                 model, lambda r: r.program != job.program and in_cohort(r)
             )
             borrowed = {
-                p: state.usage[p].get(model, 0) - programs[p].quota.get(model, 0)
+                p: state.usage[p].get(model, 0) - state.quota[p].get(model, 0)
                 for p in {r.program for r in candidates}
             }
             for r in self._running():
@@ -102,14 +102,14 @@ class Preemptor:
                 over = (
                     state.usage[scope].get(model, 0)
                     + alloc
-                    - program.quota.get(model, 0)
+                    - state.quota[scope].get(model, 0)
                     - self._freed(model, lambda r: r.program == job.program)
                 )
             elif scope == program.cohort:
                 over = (
                     state.cohort_usage[scope].get(model, 0)
                     + alloc
-                    - state.cohort_nominal[scope].get(model, 0)
+                    - state.cohort_quota[scope].get(model, 0)
                     - self._freed(model, lambda r: programs[r.program].cohort == program.cohort)
                 )
             else:

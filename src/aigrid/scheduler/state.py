@@ -96,6 +96,21 @@ class ClusterState:
             if prog.cohort is not None:
                 for model, gpus in prog.quota.items():
                     self.cohort_nominal[prog.cohort][model] += gpus
+        self.quota: dict[str, dict[str, int]] = {
+            pid: dict(p.quota) for pid, p in tenancy.programs.items()
+        }
+        """Quota per program and GPU model as admission counts it: the nominal quota, shrunk in
+        proportion while some of the model's GPUs are out (failed nodes), so that a failure
+        takes its share from every program instead of stalling whoever comes last."""
+        self.cohort_quota: dict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+        """The cohort's sum of `quota` (its nominal sum is `cohort_nominal`)."""
+        for cohort, by_model in self.cohort_nominal.items():
+            self.cohort_quota[cohort].update(by_model)
+        self.model_gpus: dict[str, int] = defaultdict(int)
+        for p in fleet.pools:
+            self.model_gpus[p.gpu_model] += p.gpus
+        self.model_out: dict[str, int] = defaultdict(int)
+        """GPUs of each model out of service (on failed nodes)."""
         self.half_life_s = half_life_s
         self.history = DecayedUsage(half_life_s) if half_life_s > 0 else None
         """Decayed GPU-seconds per (program, GPU model) and per ("cohort", cohort, GPU model);
@@ -139,6 +154,26 @@ class ClusterState:
         return self.history.mean_gpus(key, now)
 
     # -- changing ----------------------------------------------------------------------------
+
+    def set_out(self, model: str, gpus: int) -> None:
+        """`gpus` more GPUs of `model` went out of service (negative: came back). Quotas of the
+        model shrink (or grow back) in proportion to the share still in service, rounded down."""
+        self.model_out[model] += gpus
+        share = 1.0 - self.model_out[model] / self.model_gpus[model]
+        cohorts: set[str] = set()
+        for pid, prog in self.tenancy.programs.items():
+            nominal = prog.quota.get(model)
+            if nominal is None:
+                continue
+            self.quota[pid][model] = math.floor(nominal * share + 1e-9)
+            if prog.cohort is not None:
+                cohorts.add(prog.cohort)
+        for cohort in cohorts:
+            self.cohort_quota[cohort][model] = sum(
+                self.quota[p][model]
+                for p in self.tenancy.cohort_members(cohort)
+                if model in self.quota[p]
+            )
 
     def _recompute_site(self, site: int) -> None:
         # From integer counts, so that no rounding drift builds up over a long run.

@@ -30,6 +30,7 @@ from aigrid.scheduler import (
     commit,
     decide,
     grant_token,
+    wake_after_quota_growth,
     wake_after_release,
 )
 from aigrid.twin.engine import EventEngine
@@ -316,6 +317,7 @@ class World:
         cap = state.capacity[pool]
         cap.take_from(node, cap.free[node])
         self.down.add((pool, node))
+        state.set_out(state.pool_model[pool], cap.gpus_per_node)
         held = state.reservations.get(pool)
         if held is not None and node in held.nodes:
             # The promise cannot be kept on a node that is out: the job must plan again.
@@ -330,9 +332,13 @@ class World:
     def _on_repair(self, t: float, payload: tuple[int, int]) -> None:
         pool, node = payload
         self.down.discard((pool, node))
-        cap = self.state.capacity[pool]
+        state = self.state
+        cap = state.capacity[pool]
         cap.give_back(node, cap.gpus_per_node)
-        if self.queues.wake_pool(pool, cap.largest_free(), cap.free_nodes):
+        model = state.pool_model[pool]
+        state.set_out(model, -cap.gpus_per_node)
+        woken = self.queues.wake_pool(pool, cap.largest_free(), cap.free_nodes)
+        if woken + wake_after_quota_growth(self.queues, state, model):
             self._request_pass(t)
 
     def _wake_after_release(self, t: float, job: Job, pool: int) -> None:
