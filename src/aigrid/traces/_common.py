@@ -173,6 +173,15 @@ class Rows:
     def keep(self, row: Row) -> None:
         self.kept.append(row)
 
+    def keep_runnable(self, row: Row) -> None:
+        """Keep `row` unless it asks for no GPUs or ran for no time (counted as excluded)."""
+        if row.gpus == 0:
+            self.exclude("zero GPUs")
+        elif row.runtime_s == 0:
+            self.exclude("zero duration")
+        else:
+            self.keep(row)
+
     def trace(
         self,
         fmt: TraceFormat,

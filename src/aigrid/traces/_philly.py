@@ -87,12 +87,7 @@ def read_philly(
     source = str(path)
     rows = Rows(source, skip_bad_rows=skip_bad_rows)
     for parsed in parsed_csv(path, rows, _row, required=COLUMNS, limit=limit):
-        if parsed.gpus == 0:
-            rows.exclude("zero GPUs")
-        elif parsed.runtime_s == 0:
-            rows.exclude("zero duration")
-        else:
-            rows.keep(parsed)
+        rows.keep_runnable(parsed)
     t0 = first_submit(rows.kept)
     start = None if t0 is None else (_EPOCH + timedelta(seconds=t0)).isoformat()
     trace = rows.trace(TraceFormat.PHILLY, start=start)

@@ -50,12 +50,7 @@ def read_tiresias(
     source = str(path)
     rows = Rows(source, skip_bad_rows=skip_bad_rows)
     for parsed in parsed_csv(path, rows, _row, required=JOB_COLUMNS, limit=limit):
-        if parsed.gpus == 0:
-            rows.exclude("zero GPUs")
-        elif parsed.runtime_s == 0:
-            rows.exclude("zero duration")
-        else:
-            rows.keep(parsed)
+        rows.keep_runnable(parsed)
     return rows.trace(TraceFormat.TIRESIAS)
 
 
