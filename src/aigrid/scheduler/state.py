@@ -153,6 +153,14 @@ class ClusterState:
         key = ("cohort", scope, model) if cohort else (scope, model)
         return self.history.mean_gpus(key, now)
 
+    def idle_quota(self, program: str, model: str) -> int:
+        """GPUs of `model` that `program` has quota for and does not use."""
+        return self.quota[program].get(model, 0) - self.usage[program].get(model, 0)
+
+    def idle_cohort_quota(self, cohort: str, model: str) -> int:
+        """GPUs of `model` that `cohort` has quota for and none of its programs uses."""
+        return self.cohort_quota[cohort].get(model, 0) - self.cohort_usage[cohort].get(model, 0)
+
     # -- changing ----------------------------------------------------------------------------
 
     def set_out(self, model: str, gpus: int) -> None:

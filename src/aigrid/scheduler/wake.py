@@ -22,12 +22,10 @@ def wake_after_release(
     site = state.pool_site[pool]
     woken += queues.wake_site(site, state.site_cap_mw[site] - state.site_mw[site])
     model = state.pool_model[pool]
-    quota = state.quota[program].get(model, 0)
-    woken += queues.wake_quota(program, model, quota - state.usage[program].get(model, 0))
+    woken += queues.wake_quota(program, model, state.idle_quota(program, model))
     cohort = state.tenancy.programs[program].cohort
     if cohort is not None:
-        idle = state.cohort_quota[cohort].get(model, 0) - state.cohort_usage[cohort].get(model, 0)
-        woken += queues.wake_quota(cohort, model, idle)
+        woken += queues.wake_quota(cohort, model, state.idle_cohort_quota(cohort, model))
     woken += queues.wake(("budget", program))
     if account is not None:
         woken += queues.wake(grant_token(program, account))
@@ -41,11 +39,9 @@ def wake_after_quota_growth(queues: QueueSet, state: ClusterState, model: str) -
     cohorts: set[str] = set()
     for pid, prog in state.tenancy.programs.items():
         if model in prog.quota:
-            idle = state.quota[pid].get(model, 0) - state.usage[pid].get(model, 0)
-            woken += queues.wake_quota(pid, model, idle)
+            woken += queues.wake_quota(pid, model, state.idle_quota(pid, model))
             if prog.cohort is not None:
                 cohorts.add(prog.cohort)
     for cohort in sorted(cohorts):
-        idle = state.cohort_quota[cohort].get(model, 0) - state.cohort_usage[cohort].get(model, 0)
-        woken += queues.wake_quota(cohort, model, idle)
+        woken += queues.wake_quota(cohort, model, state.idle_cohort_quota(cohort, model))
     return woken
