@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from aigrid.model import (
     Carbon,
+    Cohort,
     Fleet,
     GpuModel,
     Grant,
@@ -77,6 +78,8 @@ def program(
     borrowing: bool = True,
     price_fraction: Mapping[TenantClass, float] | None = None,
     weight: float = 1.0,
+    borrowing_limit: Mapping[str, int] | None = None,
+    lending_limit: Mapping[str, int] | None = None,
 ) -> Program:
     return Program(
         id,
@@ -88,11 +91,36 @@ def program(
         dict(price_fraction or {}),
         borrowing,
         weight=weight,
+        borrowing_limit=dict(borrowing_limit or {}),
+        lending_limit=dict(lending_limit or {}),
     )
 
 
-def tenancy(*programs: Program, grants: Iterable[Grant] = ()) -> Tenancy:
-    return Tenancy({p.id: p for p in programs}, grants=tuple(grants))
+def cohort(
+    id: str,
+    *,
+    parent: str | None = None,
+    quota: Mapping[str, int] | None = None,
+    borrowing_limit: Mapping[str, int] | None = None,
+    lending_limit: Mapping[str, int] | None = None,
+    weight: float = 1.0,
+) -> Cohort:
+    return Cohort(
+        id,
+        parent,
+        dict(quota or {}),
+        dict(borrowing_limit or {}),
+        dict(lending_limit or {}),
+        weight,
+    )
+
+
+def tenancy(
+    *programs: Program, grants: Iterable[Grant] = (), cohorts: Iterable[Cohort] = ()
+) -> Tenancy:
+    return Tenancy(
+        {p.id: p for p in programs}, grants=tuple(grants), cohorts={c.id: c for c in cohorts}
+    )
 
 
 def grant(

@@ -332,7 +332,7 @@ class SchedulingLoop:
             past = _past_runs(s, now, self.policy.half_life_s)
         self.state = ClusterState(fleet, tenancy, half_life_s=self.policy.half_life_s)
         for program, pool, gpus, start, end in past:
-            self.state.add_past_use(program, fleet.pools[pool].gpu_model, gpus, start, end)
+            self.state.add_past_use(program, self.state.pool_key[pool], gpus, start, end)
         self.queues = QueueSet()
         self.accounts = ProgramAccounts(budgets, keep_entries=False)
         self.running: dict[int, Running] = {}
@@ -384,7 +384,7 @@ class SchedulingLoop:
         power_fraction = float(row.placement.get("power_fraction", 1.0))
         # Its use so far, then its GPUs from now on, for the usage history.
         self.state.add_past_use(
-            job.program, self.fleet.pools[row.pool].gpu_model, placement.gpus, row.start_s, now
+            job.program, self.state.pool_key[row.pool], placement.gpus, row.start_s, now
         )
         # As `commit` took it when the job was admitted.
         self.state.allocate(

@@ -14,7 +14,7 @@ from aigrid.model.job import (
 )
 from aigrid.model.reliability import Reliability
 from aigrid.model.scenario import Scenario
-from aigrid.model.tenancy import Grant, Org, Program, Tenancy, TenantClass
+from aigrid.model.tenancy import Cohort, Grant, Org, Program, Tenancy, TenantClass
 
 __all__ = [
     "TRANSITIONS",
@@ -22,6 +22,7 @@ __all__ = [
     "Binding",
     "Carbon",
     "Choice",
+    "Cohort",
     "DemandStream",
     "Fleet",
     "GpuModel",

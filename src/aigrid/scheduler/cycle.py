@@ -129,8 +129,16 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                         decisions.extend(_reserve(state, job, fit, now, reservations))
                     if policy.reclaim and fit.reclaim:
                         decisions.extend(preemptor.reclaim(job, fit))
+                    preempted: list[Decision] = []
                     if policy.priority_preemption and fit.reason.code in _QUOTA_REASONS:
-                        decisions.extend(preemptor.lower(job, fit))
+                        preempted = list(preemptor.lower(job, fit))
+                        decisions.extend(preempted)
+                    if (
+                        policy.fair_preemption
+                        and not preempted
+                        and fit.reason.code in _QUOTA_REASONS
+                    ):
+                        decisions.extend(preemptor.fair(job, fit))
                     outcome_next = False
                 else:
                     if job.id in (r.job_id for r in reservations.values()):

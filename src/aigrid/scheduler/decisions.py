@@ -62,7 +62,8 @@ class Preempt:
     """Stop running job `job_id` and put it back in line, to make room for `by`.
 
     `cause` says why in a word (`reclaim`: its program borrowed quota that `by`'s program lent
-    and now needs back; `priority`: `by` is of a higher priority class in the same program);
+    and now needs back; `priority`: `by` is of a higher priority class in the same program;
+    `fairshare`: its program borrows and holds a larger weighted share than `by`'s would);
     `since` is when `by` was submitted. The owner of the job tells it, lets it run on for
     `grace_s` to save its progress (keeping it in `ClusterState.stopping` meanwhile), then
     stops it and requeues it; it resumes from what it saved."""

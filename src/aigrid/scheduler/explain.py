@@ -80,6 +80,9 @@ class OrderBreakdown:
     cohort: ShareBreakdown | None
     """The shares of the program and of its cohort (None under fifo, or for a program in no
     cohort)."""
+    cohorts: tuple[ShareBreakdown, ...] = ()
+    """The shares of every cohort above the program, from the top of its tree down (the last
+    is `cohort`)."""
 
     @property
     def key(self) -> OrderKey:
@@ -103,7 +106,7 @@ def explain_order(state: ClusterState, job: Job, policy: Policy, now: float) -> 
             None,
             None,
         )
-    borrows, rank, tree, own, submit, job_id = FairOrder(state, now).key(job)
+    borrows, rank, *shares, submit, job_id = FairOrder(state, now).key(job)
     program = _share(
         state,
         job.program,
@@ -113,17 +116,28 @@ def explain_order(state: ClusterState, job: Job, policy: Policy, now: float) -> 
         now,
         cohort=False,
     )
-    cohort = None
-    if p.cohort is not None:
-        cohort = _share(
+    tree = state.tree
+    cohorts = tuple(
+        _share(
             state,
-            p.cohort,
-            state.cohort_nominal[p.cohort],
-            state.cohort_usage[p.cohort],
-            1.0,
+            tree.nodes[i].name,
+            tree.nominal_total[i],
+            tree.total[i],
+            tree.nodes[i].weight,
             now,
             cohort=True,
         )
+        for i in reversed(tree.paths[job.program][1:])
+    )
+    levels: list[Factor] = []
+    for level, value in enumerate(shares[:-1]):
+        name = "cohort share" if len(shares) == 2 else f"cohort share, level {level + 1}"
+        detail = (
+            f"cohort {cohorts[level].scope}: {_words(cohorts[level])}"
+            if level < len(cohorts)
+            else "in no cohort at this level: its program's share"
+        )
+        levels.append(Factor(name, value, detail))
     factors = (
         Factor(
             "quota",
@@ -133,19 +147,20 @@ def explain_order(state: ClusterState, job: Job, policy: Policy, now: float) -> 
             else "within its program's quota",
         ),
         Factor("priority class", rank, f"{job.priority_class.value} (priority {-rank:g})"),
-        Factor(
-            "cohort share",
-            tree,
-            f"cohort {p.cohort}: {_words(cohort)}"
-            if cohort is not None
-            else "in no cohort: its program's share",
-        ),
-        Factor("program share", own, f"program {job.program}: {_words(program)}"),
+        *levels,
+        Factor("program share", shares[-1], f"program {job.program}: {_words(program)}"),
         _submitted(submit),
         Factor("job id", job_id, "the earlier job first"),
     )
     return OrderBreakdown(
-        policy.label, job.id, factors, p.weight, policy.half_life_s, program, cohort
+        policy.label,
+        job.id,
+        factors,
+        p.weight,
+        policy.half_life_s,
+        program,
+        cohorts[-1] if cohorts else None,
+        cohorts,
     )
 
 

@@ -60,7 +60,7 @@ def _eligibility(state: ClusterState, key: QueueKey) -> Eligibility:
             continue
         if key.sovereign and fleet.sites[pool.site].zone is not Zone.SOVEREIGN:
             continue
-        if quota_ceiling(state, key.program, pool.gpu_model) <= 0:
+        if quota_ceiling(state, key.program, state.pool_key[i]) <= 0:
             continue
         pools.append(i)
     if not pools:
@@ -73,21 +73,17 @@ def _eligibility(state: ClusterState, key: QueueKey) -> Eligibility:
     for i in pools:
         pool = fleet.pools[i]
         alloc = allocation_gpus(key.gpus, pool.gpus_per_node)
-        if alloc <= pool.gpus and alloc <= quota_ceiling(state, key.program, pool.gpu_model):
+        if alloc <= pool.gpus and alloc <= quota_ceiling(state, key.program, state.pool_key[i]):
             fitting.append(i)
     if not fitting:
         return Eligibility((), Reason(ReasonCode.TOO_LARGE, f"{key.gpus} GPUs"))
     return Eligibility(tuple(fitting), None)
 
 
-def quota_ceiling(state: ClusterState, program_id: str, model: str) -> int:
-    """The most GPUs of `model` the program could ever hold: its nominal quota, or the whole
-    cohort's if it may borrow."""
-    program = state.tenancy.programs[program_id]
-    own = program.quota.get(model, 0)
-    if program.cohort is not None and program.borrowing:
-        return max(own, state.cohort_nominal[program.cohort].get(model, 0))
-    return own
+def quota_ceiling(state: ClusterState, program_id: str, key: str) -> int | float:
+    """The most GPUs of quota `key` the program could ever hold: its nominal quota, and what
+    it could borrow in its quota tree with the tree idle."""
+    return state.tree.ceiling(program_id, key)
 
 
 def allocation_gpus(gpus: int, gpus_per_node: int) -> int:
@@ -107,12 +103,13 @@ class Refusal:
     capacity_pools: list[int]
     """Pools where the job passed every check but free capacity: where a reservation helps."""
     reclaim: list[tuple[str, int]]
-    """(GPU model, GPUs) where the job is within its program's quota but the cohort has lent
+    """(quota key, GPUs) where the job is within its program's quota but the tree has lent
     that quota out: where preemption of borrowers would make room."""
     power_needs: dict[int, float]
     """Site -> the MW of headroom the job needs there (where the power cap stopped it)."""
     quota_needs: dict[tuple[str, str], int]
-    """(program or cohort, GPU model) -> the idle quota of that model the job needs there."""
+    """(program, quota key) -> the GPUs of that key the program's available quota must
+    reach (where quota stopped the job)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +160,8 @@ def choose(
     if reservations is None:
         reservations = state.reservations
     fleet = state.fleet
-    program = state.tenancy.programs[job.program]
-    cohort = program.cohort
+    tree = state.tree
+    pool_key = state.pool_key
     usage = state.usage[job.program]
     quota = state.quota[job.program]
     prices = state.prices
@@ -186,23 +183,21 @@ def choose(
         gpus = job.gpus
         single = gpus <= gpn
         alloc = gpus if single else -(-gpus // gpn) * gpn
-        # quota: the program's own, then the cohort's. A program within its own quota still
-        # waits while the cohort's quota is lent out (reclaiming it takes a preemption).
-        within = usage.get(model, 0) + alloc <= quota.get(model, 0)
-        if not within and (cohort is None or not program.borrowing):
-            worst = max(worst, ReasonCode.QUOTA)
-            tokens.append(("quota", job.program))
-            _need(quota_needs, (job.program, model), alloc)
-            continue
-        if cohort is not None and (
-            state.cohort_usage[cohort].get(model, 0) + alloc
-            > state.cohort_quota[cohort].get(model, 0)
-        ):
-            worst = max(worst, ReasonCode.QUOTA if within else ReasonCode.BORROWING_LIMIT)
-            tokens.append(("quota", cohort))
-            _need(quota_needs, (cohort, model), alloc)
+        # quota, over the program's path in the quota tree. A program within its own quota
+        # may still wait while the tree has lent that quota out (reclaiming it takes a
+        # preemption), unless a lending limit kept it guaranteed.
+        key = pool_key[i]
+        within = usage.get(key, 0) + alloc <= quota.get(key, 0)
+        if tree.available(job.program, key) < alloc:
             if within:
-                reclaim.append((model, alloc))
+                worst = max(worst, ReasonCode.QUOTA)
+                reclaim.append((key, alloc))
+            elif tree.may_borrow(job.program, key):
+                worst = max(worst, ReasonCode.BORROWING_LIMIT)
+            else:
+                worst = max(worst, ReasonCode.QUOTA)
+            tokens.append(("quota", tree.root(job.program)))
+            _need(quota_needs, (job.program, key), alloc)
             continue
         borrowed = not within
         # budget

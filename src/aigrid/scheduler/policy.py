@@ -68,6 +68,10 @@ class Policy:
     """A preempted job runs on this long after it is told, to save its progress, before it is
     stopped (Slurm's `GraceTime`); it then resumes from where it was told. 0: stopped at once,
     resuming from its last periodic checkpoint."""
+    fair_preemption: bool = False
+    """Fair-sharing preemption across programs: a job that would borrow, and waits for its
+    quota tree's quota, preempts borrowing jobs of other programs of the tree whose program
+    holds a larger weighted share than its own would (`aigrid.scheduler.preemption`)."""
     placement: str = "best-fit"
     """Where a job of one node goes within a pool: best-fit, pack, spread or frag-aware
     (`aigrid.scheduler.placement.STRATEGIES`)."""
@@ -76,6 +80,7 @@ class Policy:
     DEFERRAL = "defer"
     RECLAIM = "reclaim"
     PRIORITY = "priority"
+    FAIRSHARE = "fairshare"
     DECAY = "decay"
     GRACE = "grace"
     PLACE = "place"
@@ -94,6 +99,8 @@ class Policy:
             options.append(self.RECLAIM)
         if self.priority_preemption:
             options.append(self.PRIORITY)
+        if self.fair_preemption:
+            options.append(self.FAIRSHARE)
         if self.half_life_s > 0:
             if self.half_life_s == self.DEFAULT_HALF_LIFE_S:
                 options.append(self.DECAY)
@@ -110,13 +117,21 @@ class Policy:
         """`fifo` or `fair`, with options after a `+`: `powercap` (power capping), `defer`
         (batch work to light-load hours), and for `fair`: `reclaim` (preemption of borrowers to
         give lent quota back), `priority` (preemption of lower priority classes within a
-        program), `decay` (usage history with a 7-day half-life) or `decay=HALF_LIFE` (e.g.
+        program), `fairshare` (preemption of borrowers with larger shares across programs),
+        `decay` (usage history with a 7-day half-life) or `decay=HALF_LIFE` (e.g.
         `decay=12h`; s, m, h or d), and `grace=DURATION` (how long a preempted job has to save
         its progress), e.g. `fair+powercap+priority+grace=5m+decay=3d`."""
         base, *options = name.split("+")
         flags = {o for o in options if "=" not in o}
         valued = {o.partition("=")[0]: o.partition("=")[2] for o in options if "=" in o}
-        known = {cls.POWER_CAPPING, cls.DEFERRAL, cls.RECLAIM, cls.PRIORITY, cls.DECAY}
+        known = {
+            cls.POWER_CAPPING,
+            cls.DEFERRAL,
+            cls.RECLAIM,
+            cls.PRIORITY,
+            cls.FAIRSHARE,
+            cls.DECAY,
+        }
         try:
             if (
                 len(flags) + len(valued) != len(options)
@@ -127,7 +142,7 @@ class Policy:
             ):
                 raise ValueError(options)
             policy = PolicyName(base)
-            fair_only = {cls.RECLAIM, cls.PRIORITY, cls.DECAY, cls.GRACE}
+            fair_only = {cls.RECLAIM, cls.PRIORITY, cls.FAIRSHARE, cls.DECAY, cls.GRACE}
             if policy is not PolicyName.FAIR and fair_only & (flags | valued.keys()):
                 # Only fair ordering serves a lender before the borrower it preempted, and
                 # only fair ordering reads usage and priority classes.
@@ -144,6 +159,7 @@ class Policy:
                 defer_batch=cls.DEFERRAL in flags,
                 reclaim=cls.RECLAIM in flags,
                 priority_preemption=cls.PRIORITY in flags,
+                fair_preemption=cls.FAIRSHARE in flags,
                 half_life_s=half_life,
                 grace_s=_duration(valued[cls.GRACE]) if cls.GRACE in valued else 0.0,
                 placement=valued.get(cls.PLACE, "best-fit"),
@@ -153,7 +169,8 @@ class Policy:
             raise ValueError(
                 f"unknown policy {name!r}; expected one of: {names}"
                 f" (each may take +{cls.POWER_CAPPING}, +{cls.DEFERRAL}; fair also"
-                f" +{cls.RECLAIM}, +{cls.PRIORITY}, +{cls.GRACE}=DURATION, and +{cls.DECAY} or"
+                f" +{cls.RECLAIM}, +{cls.PRIORITY}, +{cls.FAIRSHARE}, +{cls.GRACE}=DURATION,"
+                f" and +{cls.DECAY} or"
                 f" +{cls.DECAY}=HALF_LIFE; durations such as 90s, 5m, 12h or 3d; and any"
                 f" +{cls.PLACE}={'|'.join(PLACEMENT_STRATEGIES)})"
             ) from None
@@ -210,16 +227,29 @@ def dominant_share(state: ClusterState, program: str, now: float = 0.0) -> float
     return _dominant(p.quota, state.usage[program], past, p.weight)
 
 
-def cohort_share(state: ClusterState, program: str, now: float = 0.0) -> float:
-    """The dominant share of the program's cohort, as `dominant_share` of the cohort's use
-    against its members' nominal quota added up (cohorts have no weight); for a program in no
-    cohort, its own share."""
-    cohort = state.tenancy.programs[program].cohort
-    if cohort is None:
-        return dominant_share(state, program, now)
-    nominal = state.cohort_nominal[cohort]
-    past = past_use(state, cohort, nominal, now, cohort=True)
-    return _dominant(nominal, state.cohort_usage[cohort], past, 1.0)
+def node_share(state: ClusterState, node: int, now: float = 0.0) -> float:
+    """The weighted dominant share of a node of the quota tree: `dominant_share` for a
+    program; for a cohort, the same over what its programs use and their nominal quotas added
+    up, divided by the cohort's weight."""
+    tree = state.tree
+    n = tree.nodes[node]
+    if n.is_program:
+        return dominant_share(state, n.name, now)
+    nominal = tree.nominal_total[node]
+    past = past_use(state, n.name, nominal, now, cohort=True)
+    return _dominant(nominal, tree.total[node], past, n.weight)
+
+
+def tree_shares(state: ClusterState, program: str, now: float = 0.0) -> tuple[float, ...]:
+    """The shares fair sharing compares, from the top of the program's quota tree down: each
+    cohort above the program, then the program, padded with the program's share to one more
+    than the tree's depth (so that every key has the same length, and a flat tree gives
+    (cohort share, program share))."""
+    return _padded(state, [node_share(state, i, now) for i in reversed(state.tree.paths[program])])
+
+
+def _padded(state: ClusterState, shares: list[float]) -> tuple[float, ...]:
+    return (*shares[:-1], *([shares[-1]] * (state.tree.levels - len(shares) + 1)))
 
 
 def past_use(
@@ -258,29 +288,23 @@ class FairOrder:
          waits for those that need not (so a lender's job always goes before the borrower it
          preempted, whatever their classes: no preemption loops);
       2. its priority class, higher first;
-      3. its program's cohort's dominant share (`cohort_share`), lower first: cohorts compete
-         as wholes, as siblings of the tree's root;
-      4. its program's weighted dominant share (`dominant_share`), lower first: within a
-         cohort, programs compete;
-      5. submission time; 6. job id.
+      3. the weighted dominant shares down its path in the quota tree (`tree_shares`), lower
+         first: top-level cohorts compete as wholes, as siblings under one root; within a
+         cohort its child cohorts, and within the lowest its programs;
+      4. submission time; 5. job id.
 
     Shares grow as the cycle admits jobs, so keys only ever grow within one instant; each
-    program's and cohort's share is remembered until one of its jobs is admitted
-    (`admitted`), which keeps a cycle's cost per job O(1).
+    node's share is remembered until a job under it is admitted (`admitted`), which keeps a
+    cycle's cost per job O(depth).
     """
 
-    __slots__ = ("_borrows", "_own", "_past", "_tree", "now", "state")
+    __slots__ = ("_borrows", "_shares", "now", "state")
 
     def __init__(self, state: ClusterState, now: float) -> None:
         self.state = state
         self.now = now
-        self._past: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
-        """program -> the decayed use of the program and of its cohort, per GPU model: fixed
-        at `now`, so computed once."""
-        self._own: dict[str, float] = {}
-        """program -> its share."""
-        self._tree: dict[tuple[str, bool], float] = {}
-        """(cohort, True) -> its share; (program, False) -> the share of a program in none."""
+        self._shares: dict[int, float] = {}
+        """Node of the quota tree -> its share (`node_share`)."""
         self._borrows: dict[str, dict[int, bool]] = {}
         """program -> GPUs -> whether a job of that many would borrow."""
 
@@ -292,49 +316,28 @@ class FairOrder:
         borrows = by_gpus.get(job.gpus)
         if borrows is None:
             borrows = by_gpus[job.gpus] = would_borrow(self.state, job)
-        own = self._own.get(program)
-        tree = self._tree.get(_scope(self.state, program))
-        if own is None or tree is None:
-            own, tree = self._shares(program)
+        state = self.state
+        cache = self._shares
+        shares = []
+        for i in reversed(state.tree.paths[program]):
+            s = cache.get(i)
+            if s is None:
+                s = cache[i] = node_share(state, i, self.now)
+            shares.append(s)
         return (
             1.0 if borrows else 0.0,
             -job.priority_class.priority,
-            tree,
-            own,
+            *_padded(state, shares),
             job.submit_s,
             job.id,
         )
 
-    def _shares(self, program: str) -> tuple[float, float]:
-        state = self.state
-        p = state.tenancy.programs[program]
-        cohort = p.cohort
-        past = self._past.get(program)
-        if past is None:
-            nominal = state.cohort_nominal[cohort] if cohort is not None else {}
-            past = self._past[program] = (
-                past_use(state, program, p.quota, self.now, cohort=False),
-                past_use(state, cohort, nominal, self.now, cohort=True) if cohort else {},
-            )
-        own = self._own[program] = _dominant(p.quota, state.usage[program], past[0], p.weight)
-        if cohort is None:
-            tree = own
-        else:
-            tree = _dominant(state.cohort_nominal[cohort], state.cohort_usage[cohort], past[1], 1.0)
-        self._tree[_scope(state, program)] = tree
-        return own, tree
-
     def admitted(self, program: str) -> None:
-        """A job of `program` was admitted: its shares, and its cohort's, have grown."""
+        """A job of `program` was admitted: its shares, and those of every cohort above it
+        (hence of every program in its tree), have grown."""
         self._borrows.pop(program, None)
-        self._own.pop(program, None)
-        self._tree.pop(_scope(self.state, program), None)
-
-
-def _scope(state: ClusterState, program: str) -> tuple[str, bool]:
-    """Where a program sits in the tree under the root: its cohort, or itself if in none."""
-    cohort = state.tenancy.programs[program].cohort
-    return (program, False) if cohort is None else (cohort, True)
+        for i in self.state.tree.paths[program]:
+            self._shares.pop(i, None)
 
 
 def fair_key(state: ClusterState, job: Job, now: float = 0.0) -> OrderKey:

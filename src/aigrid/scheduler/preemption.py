@@ -1,22 +1,29 @@
 """Preemption: which running jobs to stop so that a waiting job can start.
 
-Two causes:
+Three causes, each for a job that waits for quota of one key (`aigrid.scheduler.quota`):
 
-* `reclaim`: a job within its program's nominal quota waits because its cohort lent that quota
-  out; borrowers of other programs of the cohort are stopped, only while their program still
-  borrows the GPU model.
-* `priority`: a job waits for its program's quota (or its cohort's); running jobs of its own
-  program in a lower priority class are stopped.
+* `reclaim`: the job is within its program's own quota, but its quota tree lent that quota
+  out; jobs of other programs of the tree that borrow the key are stopped, each only while
+  its program still borrows it.
+* `priority`: running jobs of the job's own program in a lower priority class are stopped.
+* `fairshare`: the job would borrow; jobs of other programs of the tree that borrow the key
+  are stopped, taken from the program with the largest weighted share first, each only if the
+  waiting job's program would, with the job started, still hold a smaller share than the
+  victim's program has once the victim stops (strictly: so the victim's program can never take
+  the GPUs straight back; see `share`).
 
 Either way a candidate is preemptible, has run at least `Policy.min_runtime_s` and is not
 already being stopped (in its grace period, or chosen earlier in the cycle); candidates are
-taken in the order of `victim_key`, and only all together: if they cannot free enough, nobody
-is preempted. A preempted job gets `Policy.grace_s` to save its progress before it stops.
+taken in the order of `victim_key`, and only all together: the preemption is tried on the quota
+tree, victim by victim, until the job's program has the quota it needs; if all of them cannot
+free enough, nobody is preempted. A preempted job gets `Policy.grace_s` to save its progress
+before it stops. GPUs of jobs being stopped count as freed: while they free enough, nobody more
+is preempted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from aigrid.model import Job
 from aigrid.scheduler.decisions import Preempt
@@ -29,6 +36,26 @@ def victim_key(r: RunningJob) -> tuple[int, float, int, int]:
     """The order candidates are preempted in: the lowest priority class first, then the most
     recently started (the least work lost), then the larger, then by id."""
     return (r.priority.priority, -r.start_s, -r.gpus, r.job_id)
+
+
+def share(state: ClusterState, program: str, extra: Mapping[str, int] | None = None) -> float:
+    """The program's weighted dominant share now: over the keys it has nominal quota of, the
+    largest of GPUs held (plus `extra`) / (weight x nominal quota); infinite with no nominal
+    quota. Fair-share preemption compares this, not the decayed share the order uses, so
+    that whether a job may preempt depends on what runs now only."""
+    p = state.tenancy.programs[program]
+    held = state.usage[program]
+    worst = -1.0
+    for key, q in p.quota.items():
+        if q > 0:
+            used = held.get(key, 0) + (extra.get(key, 0) if extra else 0)
+            worst = max(worst, used / (p.weight * q))
+    return worst if worst >= 0.0 else float("inf")
+
+
+_Room = list[int] | None
+"""Victims that make room (empty: room is already being made, so wait), or None: no set of
+candidates makes enough."""
 
 
 class Preemptor:
@@ -45,101 +72,118 @@ class Preemptor:
         self.ids: list[int] = [j for j in state.stopping if j in state.running_jobs]
 
     def reclaim(self, job: Job, refusal: Refusal) -> list[Preempt]:
-        """Preempt borrowers so that `job`'s cohort can give its program the quota it lent,
-        for the first GPU model where enough can be freed (see the module)."""
-        state = self.state
-        programs = state.tenancy.programs
-        cohort = programs[job.program].cohort
-        if cohort is None:
-            return []
+        """Preempt borrowers so that `job`'s quota tree gives its program the quota it lent,
+        for the first key where enough can be freed (see the module)."""
+        tree = self.state.tree
+        root = tree.root(job.program)
+        for key, alloc in refusal.reclaim:
 
-        def in_cohort(r: RunningJob) -> bool:
-            return programs[r.program].cohort == cohort
+            def other(r: RunningJob) -> bool:
+                return r.program != job.program and tree.root(r.program) == root
 
-        for model, alloc in refusal.reclaim:
-            need = (
-                state.cohort_usage[cohort].get(model, 0)
-                - self._freed(model, in_cohort)
-                + alloc
-                - state.cohort_quota[cohort].get(model, 0)
-            )
-            if need <= 0:
-                return []  # room is already being made; wait for it
-            candidates = self._candidates(
-                model, lambda r: r.program != job.program and in_cohort(r)
-            )
-            borrowed = {
-                p: state.usage[p].get(model, 0) - state.quota[p].get(model, 0)
-                for p in {r.program for r in candidates}
-            }
-            for r in self._running():
-                if r.program in borrowed and state.pool_model[r.pool] == model:
-                    borrowed[r.program] -= r.gpus
-            victims: list[int] = []
-            freed = 0
-            for r in candidates:
-                if freed >= need:
-                    break
-                if borrowed[r.program] <= 0:
-                    continue  # its program no longer borrows: it keeps its own quota
-                borrowed[r.program] -= r.gpus
-                victims.append(r.job_id)
-                freed += r.gpus
-            if freed >= need:
-                return self._preempt(victims, job, "reclaim")
+            def borrows(r: RunningJob, key: str = key) -> bool:
+                return tree.borrows(r.program, key)
+
+            room = self._room(job, key, alloc, other, borrows)
+            if room is not None:
+                return self._preempt(room, job, "reclaim")
         return []
 
     def lower(self, job: Job, refusal: Refusal) -> list[Preempt]:
         """Preempt jobs of `job`'s own program in lower priority classes so that it fits its
-        program's (or its cohort's) quota, for the first GPU model where enough can be freed
-        (see the module)."""
-        state = self.state
-        programs = state.tenancy.programs
-        program = programs[job.program]
+        quota, for the first key where enough can be freed (see the module)."""
         rank = job.priority_class.priority
-        for (scope, model), alloc in sorted(refusal.quota_needs.items()):
-            if scope == job.program:
-                over = (
-                    state.usage[scope].get(model, 0)
-                    + alloc
-                    - state.quota[scope].get(model, 0)
-                    - self._freed(model, lambda r: r.program == job.program)
-                )
-            elif scope == program.cohort:
-                over = (
-                    state.cohort_usage[scope].get(model, 0)
-                    + alloc
-                    - state.cohort_quota[scope].get(model, 0)
-                    - self._freed(model, lambda r: programs[r.program].cohort == program.cohort)
-                )
-            else:
-                continue
-            if over <= 0:
-                return []  # room is already being made; wait for it
-            victims: list[int] = []
-            freed = 0
-            for r in self._candidates(
-                model, lambda r: r.program == job.program and r.priority.priority < rank
-            ):
-                if freed >= over:
-                    break
-                victims.append(r.job_id)
-                freed += r.gpus
-            if freed >= over:
-                return self._preempt(victims, job, "priority")
+        for (_program, key), alloc in sorted(refusal.quota_needs.items()):
+            room = self._room(
+                job,
+                key,
+                alloc,
+                lambda r: r.program == job.program and r.priority.priority < rank,
+                lambda _r: True,
+            )
+            if room is not None:
+                return self._preempt(room, job, "priority")
         return []
+
+    def fair(self, job: Job, refusal: Refusal) -> list[Preempt]:
+        """Preempt borrowers of other programs with larger shares so that `job`, which would
+        borrow, fits, for the first key where enough can be freed (see the module)."""
+        state = self.state
+        tree = state.tree
+        root = tree.root(job.program)
+        for (_program, key), alloc in sorted(refusal.quota_needs.items()):
+            if key in (k for k, _ in refusal.reclaim):
+                continue  # within its own quota there: reclaim's case
+
+            def other(r: RunningJob) -> bool:
+                return r.program != job.program and tree.root(r.program) == root
+
+            def fairer(r: RunningJob, key: str = key, alloc: int = alloc) -> bool:
+                if not tree.borrows(r.program, key):
+                    return False
+                mine = share(state, job.program, {key: alloc})
+                return mine < share(state, r.program, {key: -r.gpus})
+
+            room = self._room(job, key, alloc, other, fairer, by_share=True)
+            if room is not None:
+                return self._preempt(room, job, "fairshare")
+        return []
+
+    def _room(
+        self,
+        job: Job,
+        key: str,
+        alloc: int,
+        where: Callable[[RunningJob], bool],
+        still: Callable[[RunningJob], bool],
+        *,
+        by_share: bool = False,
+    ) -> _Room:
+        """Try the preemption on the quota tree: take out the jobs being stopped, then the
+        candidates `where` holds for, in order, each if `still` holds for it at that point,
+        until `job`'s program has `alloc` GPUs of `key` available. The tree is left as it was.
+        `by_share`: take the next candidate from the program with the largest share."""
+        state = self.state
+        tree = state.tree
+        pool_key = state.pool_key
+        undo: list[RunningJob] = []
+
+        def drop(r: RunningJob) -> None:
+            tree.charge(r.program, key, -r.gpus)
+            undo.append(r)
+
+        try:
+            for r in self._running():
+                if pool_key[r.pool] == key:
+                    drop(r)
+            if tree.available(job.program, key) >= alloc:
+                return []  # room is already being made; wait for it
+            candidates = self._candidates(key, where)
+            victims: list[int] = []
+            while candidates:
+                if by_share:
+                    top = max({r.program for r in candidates}, key=lambda p: share(state, p))
+                    r = next(r for r in candidates if r.program == top)
+                else:
+                    r = candidates[0]
+                candidates.remove(r)
+                if not still(r):
+                    continue
+                drop(r)
+                victims.append(r.job_id)
+                if tree.available(job.program, key) >= alloc:
+                    return victims
+            return None
+        finally:
+            for r in reversed(undo):
+                tree.charge(r.program, key, r.gpus)
 
     def _running(self) -> list[RunningJob]:
         return [self.state.running_jobs[j] for j in self.ids]
 
-    def _freed(self, model: str, where: Callable[[RunningJob], bool]) -> int:
-        """GPUs of `model` being freed by the jobs `where` holds for."""
-        pool_model = self.state.pool_model
-        return sum(r.gpus for r in self._running() if pool_model[r.pool] == model and where(r))
-
-    def _candidates(self, model: str, where: Callable[[RunningJob], bool]) -> list[RunningJob]:
-        """Running jobs of `model` that may be preempted and `where` holds for, in the order of
-        `victim_key`."""
+    def _candidates(self, key: str, where: Callable[[RunningJob], bool]) -> list[RunningJob]:
+        """Running jobs of quota `key` that may be preempted and `where` holds for, in the
+        order of `victim_key`."""
         state = self.state
         taken = set(self.ids)
         return sorted(
@@ -149,7 +193,7 @@ class Preemptor:
                 if r.job_id not in taken
                 and r.preemptible
                 and self.now - r.start_s >= self.policy.min_runtime_s
-                and state.pool_model[r.pool] == model
+                and state.pool_key[r.pool] == key
                 and where(r)
             ),
             key=victim_key,

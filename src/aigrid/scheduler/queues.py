@@ -13,7 +13,8 @@ scheduler gives with the park:
   (`("slot", g)`: one node with g free GPUs, or `("nodes", n)`: n whole free nodes), so a
   release wakes only the queues it could actually help.
 * `("site", s)`: power freed at site s.
-* `("quota", c)`: quota freed in cohort (or lone program) c.
+* `("quota", r)`: quota freed in the quota tree whose root is node r of
+  `aigrid.scheduler.quota.QuotaTree` (a cohort, or a lone program).
 * `("budget", p)`: money freed in program p.
 * `("grant", "p/o")`: credit freed, or a grant opened, for org o under program p.
 
@@ -23,7 +24,7 @@ This is the queue manager shared by the twin and the live service; the scheduler
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple, Protocol
 
 from aigrid.model import Job, JobClass, PriorityClass
@@ -194,7 +195,7 @@ class QueueSet:
     ) -> None:
         """Park the queue `key` with `reason` until a token fires. `power_needs` (site -> MW)
         lets a release at a site wake it only once the site has that much headroom;
-        `quota_needs` ((program or cohort, model) -> GPUs) does the same for quota."""
+        `quota_needs` ((program, quota key) -> GPUs) does the same for quota."""
         q = self.queues[key]
         if self.observer is not None:
             self.observer.changing(q)
@@ -228,26 +229,30 @@ class QueueSet:
             self._activate(self.queues[key])
         return len(woken)
 
-    def wake_quota(self, scope: str, model: str, idle: int) -> int:
-        """Quota of `model` was freed in `scope` (a program or a cohort): activate the queues
-        parked on it that need at most `idle` GPUs of it there (or said no need for a model).
-        Returns how many were woken."""
-        keys = self._by_token.get(("quota", scope))
+    def wake_quota(self, tree: int, key: str, available: Callable[[str], float]) -> int:
+        """Quota of `key` was freed in the quota tree rooted at `tree`: activate the queues
+        parked on it whose program now has the quota of `key` it needs (`available(program)`),
+        or that said no need for a key. Returns how many were woken."""
+        keys = self._by_token.get(("quota", tree))
         if not keys:
             return 0
         queues = self.queues
         woken = []
+        avail: dict[str, float] = {}
         for k in keys:
             needs = queues[k].quota_needs
-            need = needs.get((scope, model))
+            need = needs.get((k.program, key))
             if need is None:
-                if any(s == scope for s, _m in needs):
-                    continue  # it waits for another model's quota in this scope
+                if needs:
+                    continue  # it waits for another key's quota
                 need = 0
-            if need <= idle:
+            have = avail.get(k.program)
+            if have is None:
+                have = avail[k.program] = available(k.program)
+            if need <= have:
                 woken.append(k)
-        for key in woken:
-            self._activate(queues[key])
+        for k in woken:
+            self._activate(queues[k])
         return len(woken)
 
     def wake_site(self, site: int, headroom_mw: float) -> int:

@@ -35,8 +35,9 @@ class ReasonCode(IntEnum):
 _TEXT = {
     ReasonCode.NO_ELIGIBLE_POOL: "no pool it may use has the GPU model, owner and zone it needs",
     ReasonCode.TOO_LARGE: "larger than any pool it may use, or than its program's quota",
-    ReasonCode.QUOTA: "its program's quota for this GPU model is in use or lent to its cohort",
-    ReasonCode.BORROWING_LIMIT: "its program's quota is in use and the cohort has no idle quota",
+    ReasonCode.QUOTA: "its program's quota for this GPU model is in use, or lent to its cohort",
+    ReasonCode.BORROWING_LIMIT: "its program's quota is in use, and its cohorts have no idle "
+    "quota it may borrow (none idle, or a borrowing limit reached)",
     ReasonCode.BUDGET: "its program's budget cannot cover the job's walltime at its price",
     ReasonCode.GRANT: "no grant of its org, valid now for this GPU model and zone, can cover "
     "the job's walltime",

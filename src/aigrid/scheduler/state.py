@@ -19,6 +19,7 @@ from aigrid.energy import SitePower
 from aigrid.ledger.prices import PriceList
 from aigrid.model import Fleet, Grant, Placement, PriorityClass, Tenancy
 from aigrid.scheduler.capacity import PoolCapacity
+from aigrid.scheduler.quota import QuotaTree, quota_keys
 from aigrid.scheduler.usage import DecayedUsage
 
 
@@ -88,29 +89,30 @@ class ClusterState:
         self.usage: dict[str, defaultdict[str, int]] = {
             pid: defaultdict(int) for pid in tenancy.programs
         }
-        self.cohort_usage: dict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self.cohort_nominal: dict[str, defaultdict[str, int]] = defaultdict(
-            lambda: defaultdict(int)
-        )
-        for prog in tenancy.programs.values():
-            if prog.cohort is not None:
-                for model, gpus in prog.quota.items():
-                    self.cohort_nominal[prog.cohort][model] += gpus
+        """GPUs held per program and quota key."""
+        self.pool_key = quota_keys(fleet, tenancy)
+        """Per pool: the quota key its GPUs count against (`aigrid.scheduler.quota`)."""
+        self.tree = tree = QuotaTree(tenancy, self.usage)
+        """The quota tree of programs and cohorts, with its quotas and usage."""
         self.quota: dict[str, dict[str, int]] = {
-            pid: dict(p.quota) for pid, p in tenancy.programs.items()
+            pid: tree.own_quota[tree.index[pid]] for pid in tenancy.programs
         }
-        """Quota per program and GPU model as admission counts it: the nominal quota, shrunk in
-        proportion while some of the model's GPUs are out (failed nodes), so that a failure
+        """Quota per program and key as admission counts it: the nominal quota, shrunk in
+        proportion while some of the key's GPUs are out (failed nodes), so that a failure
         takes its share from every program instead of stalling whoever comes last."""
-        self.cohort_quota: dict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-        """The cohort's sum of `quota` (its nominal sum is `cohort_nominal`)."""
-        for cohort, by_model in self.cohort_nominal.items():
-            self.cohort_quota[cohort].update(by_model)
-        self.model_gpus: dict[str, int] = defaultdict(int)
-        for p in fleet.pools:
-            self.model_gpus[p.gpu_model] += p.gpus
-        self.model_out: dict[str, int] = defaultdict(int)
-        """GPUs of each model out of service (on failed nodes)."""
+        self.cohort_usage: dict[str, defaultdict[str, int]] = {
+            c: tree.total[i] for c, i in tree.cohorts.items()
+        }
+        """Per cohort: GPUs held by the programs under it, per key."""
+        self.cohort_nominal: dict[str, defaultdict[str, int]] = {
+            c: tree.nominal_total[i] for c, i in tree.cohorts.items()
+        }
+        """Per cohort: the nominal quotas under it added up, per key (fair sharing's base)."""
+        self.key_gpus: dict[str, int] = defaultdict(int)
+        for i, p in enumerate(fleet.pools):
+            self.key_gpus[self.pool_key[i]] += p.gpus
+        self.key_out: dict[str, int] = defaultdict(int)
+        """GPUs of each quota key out of service (on failed nodes)."""
         self.half_life_s = half_life_s
         self.history = DecayedUsage(half_life_s) if half_life_s > 0 else None
         """Decayed GPU-seconds per (program, GPU model) and per ("cohort", cohort, GPU model);
@@ -153,35 +155,18 @@ class ClusterState:
         key = ("cohort", scope, model) if cohort else (scope, model)
         return self.history.mean_gpus(key, now)
 
-    def idle_quota(self, program: str, model: str) -> int:
-        """GPUs of `model` that `program` has quota for and does not use."""
-        return self.quota[program].get(model, 0) - self.usage[program].get(model, 0)
-
-    def idle_cohort_quota(self, cohort: str, model: str) -> int:
-        """GPUs of `model` that `cohort` has quota for and none of its programs uses."""
-        return self.cohort_quota[cohort].get(model, 0) - self.cohort_usage[cohort].get(model, 0)
+    def quota_available(self, program: str, key: str) -> int | float:
+        """GPUs of quota `key` a job of `program` may take now, borrowing included."""
+        return self.tree.available(program, key)
 
     # -- changing ----------------------------------------------------------------------------
 
-    def set_out(self, model: str, gpus: int) -> None:
-        """`gpus` more GPUs of `model` went out of service (negative: came back). Quotas of the
-        model shrink (or grow back) in proportion to the share still in service, rounded down."""
-        self.model_out[model] += gpus
-        share = 1.0 - self.model_out[model] / self.model_gpus[model]
-        cohorts: set[str] = set()
-        for pid, prog in self.tenancy.programs.items():
-            nominal = prog.quota.get(model)
-            if nominal is None:
-                continue
-            self.quota[pid][model] = math.floor(nominal * share + 1e-9)
-            if prog.cohort is not None:
-                cohorts.add(prog.cohort)
-        for cohort in cohorts:
-            self.cohort_quota[cohort][model] = sum(
-                self.quota[p][model]
-                for p in self.tenancy.cohort_members(cohort)
-                if model in self.quota[p]
-            )
+    def set_out(self, key: str, gpus: int) -> None:
+        """`gpus` more GPUs of quota `key` went out of service (negative: came back). Quotas
+        of the key, throughout the tree, shrink (or grow back) in proportion to the share still
+        in service, rounded down."""
+        self.key_out[key] += gpus
+        self.tree.set_quota({key: 1.0 - self.key_out[key] / self.key_gpus[key]})
 
     def _recompute_site(self, site: int) -> None:
         # From integer counts, so that no rounding drift builds up over a long run.
@@ -191,27 +176,24 @@ class ClusterState:
                 mw -= self.power.cap_saving_mw(pool, self.cap_tenths[pool])
         self.site_mw[site] = mw
 
-    def charge_quota(self, program: str, model: str, gpus: int, at: float | None = None) -> None:
-        self.usage[program][model] += gpus
-        cohort = self.tenancy.programs[program].cohort
-        if cohort is not None:
-            self.cohort_usage[cohort][model] += gpus
+    def charge_quota(self, program: str, key: str, gpus: int, at: float | None = None) -> None:
+        """`program` holds `gpus` more GPUs of quota `key` (negative: fewer)."""
+        self.tree.charge(program, key, gpus)
         history = self.history
         if at is not None and history is not None:
-            history.change((program, model), gpus, at)
-            if cohort is not None:
-                history.change(("cohort", cohort, model), gpus, at)
+            history.change((program, key), gpus, at)
+            for cohort in self.tree.ancestors(program):
+                history.change(("cohort", cohort, key), gpus, at)
 
-    def add_past_use(self, program: str, model: str, gpus: int, start: float, end: float) -> None:
-        """Count use the history did not see happen: `gpus` of `model` held by `program` from
+    def add_past_use(self, program: str, key: str, gpus: int, start: float, end: float) -> None:
+        """Count use the history did not see happen: `gpus` of quota `key` held by `program` from
         `start` to `end` (the live loop's jobs of before a restart)."""
         history = self.history
         if history is None:
             return
-        history.add((program, model), gpus, start, end)
-        cohort = self.tenancy.programs[program].cohort
-        if cohort is not None:
-            history.add(("cohort", cohort, model), gpus, start, end)
+        history.add((program, key), gpus, start, end)
+        for cohort in self.tree.ancestors(program):
+            history.add(("cohort", cohort, key), gpus, start, end)
 
     def allocate(
         self,
@@ -337,4 +319,4 @@ class ClusterState:
         pool = placement.pool
         self.busy_gpus[pool] += sign * gpus
         self._recompute_site(self.pool_site[pool])
-        self.charge_quota(program, self.pool_model[pool], sign * gpus, at)
+        self.charge_quota(program, self.pool_key[pool], sign * gpus, at)

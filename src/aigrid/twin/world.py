@@ -317,7 +317,7 @@ class World:
         cap = state.capacity[pool]
         cap.take_from(node, cap.free[node])
         self.down.add((pool, node))
-        state.set_out(state.pool_model[pool], cap.gpus_per_node)
+        state.set_out(state.pool_key[pool], cap.gpus_per_node)
         held = state.reservations.get(pool)
         if held is not None and node in held.nodes:
             # The promise cannot be kept on a node that is out: the job must plan again.
@@ -335,10 +335,10 @@ class World:
         state = self.state
         cap = state.capacity[pool]
         cap.give_back(node, cap.gpus_per_node)
-        model = state.pool_model[pool]
-        state.set_out(model, -cap.gpus_per_node)
+        key = state.pool_key[pool]
+        state.set_out(key, -cap.gpus_per_node)
         woken = self.queues.wake_pool(pool, cap.largest_free(), cap.free_nodes)
-        if woken + wake_after_quota_growth(self.queues, state, model):
+        if woken + wake_after_quota_growth(self.queues, state, key):
             self._request_pass(t)
 
     def _wake_after_release(self, t: float, job: Job, pool: int) -> None:
