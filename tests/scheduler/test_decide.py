@@ -117,6 +117,7 @@ def _p1_running_two(name: str, pending: list[Job], **want: Any) -> Case:
         **want,
     )
 
+
 FAIRSHARE_RUNNING = [  # p1 holds its own 8; p2 holds 24, 16 of them borrowed from p3
     ("p1", Placement(0, (0,), (8,))),
     ("p2", Placement(0, (1,), (8,))),
@@ -336,6 +337,7 @@ CASES = [
             program("p3", {"H100": 16}, cohort="c"),
         ),
         # p1 would hold 16 / (2 x 8) = 1 after; p2 holds 24 / 8 = 3, and 2 after one stops.
+        # (With weight 1, p1's 2 after against p2's 2 after: equal, which is enough too.)
         [job(8, submit=20_000, id=1)],
         running=FAIRSHARE_RUNNING,
         running_since=[0.0, 0.0, 3600.0, 7200.0],
@@ -345,16 +347,21 @@ CASES = [
         want_preempted=[-4],
     ),
     Case(
-        "fair-share preemption: nobody is preempted where shares would only swap",
+        "fair-share preemption: never to make the preemptor's program the larger",
         fleet([pool("a", nodes=4)]),
         tenancy(
             program("p1", {"H100": 8}, cohort="c"),
             program("p2", {"H100": 8}, cohort="c"),
             program("p3", {"H100": 16}, cohort="c"),
         ),
-        # p1 would hold 16 / 8 = 2 after; p2 holds 3 now, but 2 after: not strictly more.
+        # p1 would hold 24 / 8 = 3 after; p2 holds 16 / 8 = 2 now, and 1 after one stops.
         [job(8, submit=20_000, id=1)],
-        running=FAIRSHARE_RUNNING,
+        running=[
+            ("p1", Placement(0, (0,), (8,))),
+            ("p1", Placement(0, (1,), (8,))),
+            ("p2", Placement(0, (2,), (8,))),
+            ("p2", Placement(0, (3,), (8,))),
+        ],
         running_since=[0.0, 0.0, 3600.0, 7200.0],
         now=20_000.0,
         policy_name="fair+fairshare",

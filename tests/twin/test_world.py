@@ -9,12 +9,33 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from aigrid.model import Grant, Job, JobState, PriorityClass, Reliability, Scenario, Zone
+from aigrid.model import (
+    Cohort,
+    Grant,
+    Job,
+    JobState,
+    PriorityClass,
+    Program,
+    Reliability,
+    Scenario,
+    Tenancy,
+    Zone,
+)
 from aigrid.report.summary import summarize
-from aigrid.scheduler import Admit, Policy, PolicyName, Reason, ReasonCode, Snapshot, decide
+from aigrid.scheduler import (
+    Admit,
+    Policy,
+    PolicyName,
+    QueueKey,
+    Reason,
+    ReasonCode,
+    Snapshot,
+    decide,
+)
+from aigrid.scheduler.placement import allocation_gpus, eligibility
 from aigrid.twin.run import TwinRun, run_twin
 from aigrid.twin.world import World
-from tests.builders import fleet, grant, job, pool, program, scenario, site, tenancy
+from tests.builders import cohort, fleet, grant, job, pool, program, scenario, site, tenancy
 
 
 def _world(
@@ -77,7 +98,7 @@ def test_energy_of_an_idle_and_a_busy_hour() -> None:
 # -- invariants, as properties ------------------------------------------------------------------
 
 
-def check_invariants(w: World) -> None:
+def check_invariants(w: World, *, settled: bool = False) -> None:
     state = w.state
     fl = w.scenario.fleet
     used: dict[tuple[int, int], int] = defaultdict(int)
@@ -113,30 +134,135 @@ def check_invariants(w: World) -> None:
             assert (paid_by.program, paid_by.org) == (j.program, j.account)
         elif j.state is not JobState.RUNNING:
             assert held is None
-    # Quota: within nominal, or borrowed from what is idle in the cohort.
-    cohort_use: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for pid, prog in w.scenario.tenancy.programs.items():
+    for pid in w.scenario.tenancy.programs:
         for model, g in usage[pid].items():
             assert state.usage[pid][model] == g
-            if prog.cohort is None or not prog.borrowing:
-                assert g <= prog.quota.get(model, 0)
-            if prog.cohort is not None:
-                cohort_use[prog.cohort][model] += g
-    for cohort, by_model in cohort_use.items():
-        for model, g in by_model.items():
-            assert g <= state.cohort_nominal[cohort][model]
+    check_quota_tree(w, usage, settled=settled)
     # The usage history was told of every change: what it counts as held is what is held.
     history = state.history
     if history is not None:
-        for pid, prog in w.scenario.tenancy.programs.items():
+        tree = _tree(w.scenario.tenancy)
+        for tree_node in tree:
+            name, kind = _split(tree_node)
             for model in fl.gpu_models:
-                assert history.held((pid, model)) == usage[pid][model]
-                if prog.cohort is not None:
-                    assert history.held(("cohort", prog.cohort, model)) == sum(
-                        usage[p][model]
-                        for p, q in w.scenario.tenancy.programs.items()
-                        if q.cohort == prog.cohort
-                    )
+                in_use = sum(usage[p][model] for p in _programs_under(tree, name, kind))
+                scope = (name, model) if kind == "program" else ("cohort", name, model)
+                assert history.held(scope) == in_use
+
+
+_Tree = dict[str, tuple[str, list[str]]]
+"""Node name -> (program or cohort, its children): the quota tree, built here from the
+tenancy alone, so that the checks do not lean on the scheduler's own tree."""
+
+
+def _tree(ten: Tenancy) -> _Tree:
+    tree: _Tree = {f"c:{c}": ("cohort", []) for c in ten.cohorts}
+    for p in ten.programs.values():
+        tree[f"p:{p.id}"] = ("program", [])
+        if p.cohort is not None:
+            tree.setdefault(f"c:{p.cohort}", ("cohort", []))[1].append(f"p:{p.id}")
+    for c in ten.cohorts.values():
+        if c.parent is not None:
+            tree[f"c:{c.parent}"][1].append(f"c:{c.id}")
+    return tree
+
+
+def _programs_under(tree: _Tree, name: str, kind: str) -> list[str]:
+    node = f"{kind[0]}:{name}"
+    if kind == "program":
+        return [name]
+    return [p for child in tree[node][1] for p in _programs_under(tree, *_split(child))]
+
+
+def _split(node: str) -> tuple[str, str]:
+    kind, _, name = node.partition(":")
+    return name, "program" if kind == "p" else "cohort"
+
+
+def check_quota_tree(w: World, usage: dict[str, dict[str, int]], *, settled: bool = False) -> None:
+    """Quota is never exceeded except by declared borrowing, and lending limits hold.
+
+    With S(n), a node's nominal subtree quota (its own quota and, from each child, all of the
+    child's S or at most its lending limit): no node uses more than S(n) plus its borrowing
+    limit; no root uses more than S(root); and a job waits for quota only if its program's
+    use would pass what it does not lend (its guaranteed part, S minus its lending limit).
+    That last holds once the scheduling passes of the instant have run (`settled`): between a
+    release and the pass it wakes, a job may still carry the reason of before."""
+    ten = w.scenario.tenancy
+    tree = _tree(ten)
+    parents = {child: node for node, (_k, children) in tree.items() for child in children}
+
+    def spec(node: str) -> Program | Cohort | None:
+        name, kind = _split(node)
+        return ten.programs[name] if kind == "program" else ten.cohorts.get(name)
+
+    def own(node: str, key: str) -> int:
+        s = spec(node)
+        return 0 if s is None else s.quota.get(key, 0)
+
+    def lending(node: str, key: str) -> int | None:
+        s = spec(node)
+        return None if s is None else s.lending_limit.get(key)
+
+    def borrowing(node: str, key: str) -> int | None:
+        s = spec(node)
+        if s is None:
+            return None
+        if isinstance(s, Program) and not s.borrowing:
+            return 0
+        return s.borrowing_limit.get(key)
+
+    def subtree(node: str, key: str) -> int:
+        total = own(node, key)
+        for child in tree[node][1]:
+            lend = lending(child, key)
+            s = subtree(child, key)
+            total += s if lend is None else min(s, lend)
+        return total
+
+    def used(node: str, key: str) -> int:
+        name, kind = _split(node)
+        return sum(usage[p].get(key, 0) for p in _programs_under(tree, name, kind))
+
+    def nominal(node: str, key: str) -> int:
+        return own(node, key) + sum(nominal(child, key) for child in tree[node][1])
+
+    def root(node: str) -> str:
+        while node in parents:
+            node = parents[node]
+        return node
+
+    for key in w.scenario.fleet.gpu_models:
+        for node in tree:
+            u = used(node, key)
+            top = root(node)
+            # What a subtree uses beyond all the quota in it, it borrowed: at most its limit,
+            # and nothing at all at a root.
+            limit = borrowing(node, key) if node != top else 0
+            if limit is not None:
+                assert u <= nominal(node, key) + limit, (node, key, "borrowing")
+            # What the rest of the tree uses beyond all the quota in it, it took from this
+            # subtree: at most its lending limit.
+            lend = lending(node, key)
+            if lend is not None and node != top:
+                others = used(top, key) - u
+                assert others <= nominal(top, key) - nominal(node, key) + lend, (node, key)
+    if not settled or w.down or w.node_failures:
+        return  # quotas shrank for a while: the guarantee is of what is in service
+    waiting_for_quota = {
+        Reason(ReasonCode.QUOTA).message,
+        Reason(ReasonCode.BORROWING_LIMIT).message,
+    }
+    for j in w.jobs:
+        if j.state is not JobState.PENDING or j.pending_reason not in waiting_for_quota:
+            continue
+        node = f"p:{j.program}"
+        for i in eligibility(w.state, QueueKey.of(j)).pools:
+            key = w.scenario.fleet.pools[i].gpu_model
+            lend = lending(node, key)
+            guaranteed = 0 if lend is None else max(0, subtree(node, key) - lend)
+            alloc = allocation_gpus(j.gpus, w.scenario.fleet.pools[i].gpus_per_node)
+            assert usage[j.program].get(key, 0) + alloc > guaranteed, (j.id, key)
 
 
 GRANT_REASON = Reason(ReasonCode.GRANT).message
@@ -189,7 +315,12 @@ job_specs = st.lists(
     gpn=st.sampled_from([4, 8]),
     quotas=st.lists(st.integers(0, 24), min_size=3, max_size=3),
     weights=st.lists(st.sampled_from([1.0, 0.5, 3.0]), min_size=3, max_size=3),
-    cohort=st.booleans(),
+    shape=st.sampled_from(["none", "flat", "nested"]),
+    limits=st.lists(
+        st.tuples(st.sampled_from([None, None, 0, 4, 8]), st.sampled_from([None, None, 0, 4, 8])),
+        min_size=5,
+        max_size=5,
+    ),
     cap_mw=st.sampled_from([0.02, 0.03, 0.05, 0.1, 1.0]),
     policy=st.sampled_from(
         [
@@ -201,6 +332,8 @@ job_specs = st.lists(
             "fair+reclaim+decay",
             "fair+priority+grace=10m",
             "fair+reclaim+priority+decay=2h",
+            "fair+fairshare",
+            "fair+reclaim+fairshare+priority+grace=5m",
             "fair+place=frag-aware",
             "fifo+place=spread",
         ]
@@ -215,7 +348,8 @@ def test_invariants_hold_after_every_event(
     gpn: int,
     quotas: list[int],
     weights: list[float],
-    cohort: bool,
+    shape: str,
+    limits: list[tuple[int | None, int | None]],
     cap_mw: float,
     policy: str,
     failures: bool,
@@ -237,17 +371,42 @@ def test_invariants_hold_after_every_event(
     ]
     sites = [site("s0", cap_mw=cap_mw), site("s1", cap_mw=cap_mw, zone=Zone.COMMERCIAL)]
     sites = [s for s in sites if any(p.site == s.id for p in pools)]
+    # The quota tree: no cohort; one cohort of all three; or p1 in cohort a, p2 and p3 in b,
+    # both under root r. Borrowing and lending limits (on H100 only) drawn per node.
+    shapes: dict[str, list[str | None]] = {
+        "none": [None, None, None],
+        "flat": ["c", "c", "c"],
+        "nested": ["a", "b", "b"],
+    }
+    cohort_of = shapes[shape]
+
+    def lim(value: int | None) -> dict[str, int]:
+        return {} if value is None else {"H100": value}
+
     progs = [
         program(
             f"p{k + 1}",
             {"H100": q, "B200": q},
-            cohort="c" if cohort else None,
+            cohort=cohort_of[k],
             budget=5e6,
             weight=weights[k],
+            borrowing_limit=lim(limits[k][0]),
+            lending_limit=lim(limits[k][1]),
         )
         for k, q in enumerate(quotas)
     ]
-    sc = scenario(fleet(pools, sites=sites), tenancy(*progs, grants=grants or ()))
+    cohorts: list[Cohort] = []
+    if shape == "nested":
+        cohorts = [
+            cohort("r"),
+            cohort(
+                "a", parent="r", borrowing_limit=lim(limits[3][0]), lending_limit=lim(limits[3][1])
+            ),
+            cohort(
+                "b", parent="r", borrowing_limit=lim(limits[4][0]), lending_limit=lim(limits[4][1])
+            ),
+        ]
+    sc = scenario(fleet(pools, sites=sites), tenancy(*progs, grants=grants or (), cohorts=cohorts))
     # Idle power alone must fit (a scenario file would be refused otherwise).
     if any(sc.fleet.site_power_mw(s.id, busy=False) > s.grid_cap_mw for s in sites):
         return
@@ -271,14 +430,20 @@ def test_invariants_hold_after_every_event(
         )
         for j in jobs:
             j.checkpoint_interval_s = 600.0
-    if "reclaim" in policy or "priority" in policy:
+    if "reclaim" in policy or "priority" in policy or "fairshare" in policy:
         for j in jobs:
             j.preemptible = True
             j.checkpoint_interval_s = 600.0
     jobs.sort(key=lambda j: (j.submit_s, j.id))
-    w = World(sc, jobs, Policy.parse(policy), 30_000, seed=len(specs))
+    # Half an hour before a job may be preempted (not 2 h), so that preemption happens within
+    # runs this short.
+    rules = dataclasses.replace(Policy.parse(policy), min_runtime_s=1800.0)
+    w = World(sc, jobs, rules, 30_000, seed=len(specs))
+    event(f"quota tree: {shape}")
     w.start()
     step_checking_backfill_promises(w)
+    borrowing_waits = Reason(ReasonCode.BORROWING_LIMIT).message
+    event(f"waits to borrow: {any(j.pending_reason == borrowing_waits for j in jobs)}")
     w.check_limits()
     if grants:
         event(f"grant-paid starts: {any(j.account and j.first_start_s is not None for j in jobs)}")
@@ -297,6 +462,92 @@ def test_invariants_hold_after_every_event(
         assert b.spent_krw + b.held_krw <= 5e6
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    specs=st.lists(
+        st.tuples(
+            st.sampled_from([2, 4, 8, 16]),
+            st.integers(0, 6_000),  # submit
+            st.integers(1_000, 15_000),  # runtime
+            st.sampled_from(["p1", "p2", "p3"]),
+            st.sampled_from(PriorityClass),
+        ),
+        min_size=6,
+        max_size=30,
+    ),
+    nodes=st.integers(2, 4),
+    shape=st.sampled_from(["flat", "nested"]),
+    lends=st.lists(st.sampled_from([None, 0, 4, 8]), min_size=3, max_size=3),
+    borrows=st.lists(st.sampled_from([None, 0, 8, 16]), min_size=3, max_size=3),
+    weights=st.lists(st.sampled_from([1.0, 2.0]), min_size=3, max_size=3),
+    policy=st.sampled_from(
+        [
+            "fair+reclaim",
+            "fair+fairshare",
+            "fair+reclaim+fairshare",
+            "fair+reclaim+fairshare+priority+grace=10m",
+            "fair+fairshare+priority+decay=1h",
+        ]
+    ),
+)
+def test_preemption_in_a_crowded_tree_keeps_the_invariants(
+    specs: list[tuple[int, int, int, str, PriorityClass]],
+    nodes: int,
+    shape: str,
+    lends: list[int | None],
+    borrows: list[int | None],
+    weights: list[float],
+    policy: str,
+) -> None:
+    """Quotas that add up to the fleet, every job preemptible: borrowing, reclaim, fair-share
+    and priority preemption all happen, and no invariant (no loop, limits, no GPU twice)
+    breaks."""
+    gpus = nodes * 8
+    cohorts_of = {"flat": ("c", "c", "c"), "nested": ("a", "b", "b")}[shape]
+    quotas = (gpus // 4, gpus // 4, gpus - 2 * (gpus // 4))
+    progs = [
+        program(
+            f"p{k + 1}",
+            {"H100": quotas[k]},
+            cohort=cohorts_of[k],
+            budget=1e9,
+            weight=weights[k],
+            lending_limit=_limit(lends[k]),
+            borrowing_limit=_limit(borrows[k]),
+        )
+        for k in range(3)
+    ]
+    cohorts = [cohort("r"), cohort("a", parent="r"), cohort("b", parent="r")]
+    sc = scenario(
+        fleet([pool("a", model="H100", nodes=nodes)]),
+        tenancy(*progs, cohorts=cohorts if shape == "nested" else ()),
+    )
+    jobs = [
+        job(g, submit=float(t), runtime=float(r), program=p, id=i, priority=prio)
+        for i, (g, t, r, p, prio) in enumerate(specs)
+    ]
+    for j in jobs:
+        j.preemptible = True
+        j.checkpoint_interval_s = 600.0
+    jobs.sort(key=lambda j: (j.submit_s, j.id))
+    rules = dataclasses.replace(Policy.parse(policy), min_runtime_s=600.0)
+    w = World(sc, jobs, rules, 40_000, seed=len(specs))
+    w.start()
+    step_checking_backfill_promises(w)
+    w.check_limits()
+    # Every preemption came after the victim's minimum runtime.
+    starts: dict[int, float] = {}
+    for j in w.jobs:
+        if j.first_start_s is not None:
+            starts[j.id] = j.first_start_s
+    for t, victim, _by, _cause in w.preemption_log:
+        assert t - starts[victim] >= rules.min_runtime_s - 1e-9
+
+
+def _limit(gpus: int | None) -> dict[str, int]:
+    return {} if gpus is None else {"H100": gpus}
+
+
 def step_checking_backfill_promises(w: World) -> None:
     """Run `w` event by event, checking the invariants after each, and at the end that no job
     that got a backfill reservation started later than the reservation promised."""
@@ -311,6 +562,7 @@ def step_checking_backfill_promises(w: World) -> None:
         for jid in promised.keys() - holders:
             if w.jobs_by_id[jid].state is JobState.PENDING:
                 broken.add(jid)
+    check_invariants(w, settled=True)
     # No job waits while it could start: waking every parked queue changes no answer (the wake
     # tokens and needs missed nothing).
     snapshot = Snapshot(w.engine.now, w.state, w.queues, w.light_sites)
@@ -321,6 +573,8 @@ def step_checking_backfill_promises(w: World) -> None:
     event(f"node failures: {getattr(w, 'node_failures', 0) > 0}")
     event(f"power-capped starts: {getattr(w, 'capped_jobs', 0) > 0}")
     event(f"preemptions: {bool(w.preemption_log)}")
+    for cause in sorted({c for _t, _v, _by, c in w.preemption_log}):
+        event(f"preempted for {cause}")
     # No preemption loop: two jobs never preempt each other.
     pairs = {(victim, by) for _t, victim, by, _cause in w.preemption_log}
     assert not any((by, victim) in pairs for victim, by in pairs)
@@ -333,6 +587,12 @@ def step_checking_backfill_promises(w: World) -> None:
             v, b = w.jobs_by_id[victim], w.jobs_by_id[by]
             assert v.program == b.program
             assert v.priority_class.priority < b.priority_class.priority
+    # Reclaim and fair-share preemption take jobs of other programs of the same quota tree.
+    for _t, victim, by, cause in w.preemption_log:
+        if cause in ("reclaim", "fairshare"):
+            v, b = w.jobs_by_id[victim], w.jobs_by_id[by]
+            assert v.program != b.program
+            assert w.state.tree.root(v.program) == w.state.tree.root(b.program)
     for jid, start in promised.items():
         j = w.jobs_by_id[jid]
         if jid not in broken and j.first_start_s is not None:

@@ -71,7 +71,7 @@ class Policy:
     fair_preemption: bool = False
     """Fair-sharing preemption across programs: a job that would borrow, and waits for its
     quota tree's quota, preempts borrowing jobs of other programs of the tree whose program
-    holds a larger weighted share than its own would (`aigrid.scheduler.preemption`)."""
+    would still hold at least the weighted share its own would (`aigrid.scheduler.preemption`)."""
     placement: str = "best-fit"
     """Where a job of one node goes within a pool: best-fit, pack, spread or frag-aware
     (`aigrid.scheduler.placement.STRATEGIES`)."""

@@ -8,9 +8,12 @@ Three causes, each for a job that waits for quota of one key (`aigrid.scheduler.
 * `priority`: running jobs of the job's own program in a lower priority class are stopped.
 * `fairshare`: the job would borrow; jobs of other programs of the tree that borrow the key
   are stopped, taken from the program with the largest weighted share first, each only if the
-  waiting job's program would, with the job started, still hold a smaller share than the
-  victim's program has once the victim stops (strictly: so the victim's program can never take
-  the GPUs straight back; see `share`).
+  waiting job's program would, with the job started, hold no larger share than the victim's
+  program has once the victim stops (`share`; Kueue's "less than or equal to final share").
+  That rules out loops: for the victim's program to take the GPUs back it would need
+  share_victim_after + r <= share_preemptor_after - j, with r and j the positive shares of the
+  two jobs, while share_preemptor_after <= share_victim_after. A program with no nominal quota
+  (an infinite share) never preempts this way.
 
 Either way a candidate is preemptible, has run at least `Policy.min_runtime_s` and is not
 already being stopped (in its grace period, or chosen earlier in the cycle); candidates are
@@ -122,7 +125,7 @@ class Preemptor:
                 if not tree.borrows(r.program, key):
                     return False
                 mine = share(state, job.program, {key: alloc})
-                return mine < share(state, r.program, {key: -r.gpus})
+                return mine != float("inf") and mine <= share(state, r.program, {key: -r.gpus})
 
             room = self._room(job, key, alloc, other, fairer, by_share=True)
             if room is not None:
