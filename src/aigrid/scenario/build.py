@@ -6,6 +6,7 @@ from aigrid.model import (
     Arrivals,
     Carbon,
     Choice,
+    Cohort,
     DemandStream,
     Fleet,
     GpuModel,
@@ -117,8 +118,21 @@ def _tenancy(spec: ScenarioSpec) -> Tenancy:
                 borrowing=p.borrowing,
                 reserved_discount=p.reserved_discount,
                 weight=p.weight,
+                borrowing_limit=dict(p.borrowing_limit),
+                lending_limit=dict(p.lending_limit),
             )
             for p in spec.programs
+        },
+        cohorts={
+            c.id: Cohort(
+                id=c.id,
+                parent=c.parent,
+                quota=dict(c.quota),
+                borrowing_limit=dict(c.borrowing_limit),
+                lending_limit=dict(c.lending_limit),
+                weight=c.weight,
+            )
+            for c in spec.cohorts
         },
         orgs={o.id: Org(id=o.id, name=o.name, tenant_class=o.tenant_class) for o in spec.orgs},
         grants=(

@@ -198,19 +198,61 @@ def _programs(spec: ScenarioSpec) -> Iterator[Problem]:
             if owner not in spec.owners:
                 known_owners = False
                 yield _unknown((*at, "owners", j), "owner", owner, spec.owners)
-        for model, count in program.quota.items():
-            if model not in spec.gpu_models:
-                yield _unknown((*at, "quota", model), "gpu model", model, spec.gpu_models)
+        for key, count in program.quota.items():
+            problems = _key_problems(spec, (*at, "quota", key), key)
+            if problems:
+                yield from problems
                 continue
             if not known_owners:
                 continue
-            reachable = sum(capacity.get((o, model), 0) for o in program.owners)
+            owner, _, model = key.rpartition("/")
+            owners = [o for o in program.owners if not owner or o == owner]
+            reachable = sum(capacity.get((o, model), 0) for o in owners)
             if count > reachable:
                 yield Problem(
-                    (*at, "quota", model),
-                    f"quota of {count} {model} GPUs, but the pools of its owners "
+                    (*at, "quota", key),
+                    f"quota of {count} {key} GPUs, but the pools of its owners "
                     f"({', '.join(program.owners)}) have {reachable}",
                 )
+        for field in ("borrowing_limit", "lending_limit"):
+            for key in getattr(program, field):
+                yield from _key_problems(spec, (*at, field, key), key)
+    yield from _cohorts(spec)
+
+
+def _key_problems(spec: ScenarioSpec, at: Loc, key: str) -> list[Problem]:
+    """What is wrong with quota key `key`: an unknown GPU model, or owner (none: it is fine)."""
+    owner, slash, model = key.rpartition("/")
+    problems = []
+    if slash and owner not in spec.owners:
+        problems.append(_unknown(at, "owner", owner, spec.owners))
+    if model not in spec.gpu_models:
+        problems.append(_unknown(at, "gpu model", model, spec.gpu_models))
+    return problems
+
+
+def _cohorts(spec: ScenarioSpec) -> Iterator[Problem]:
+    """Cohorts: ids used once, parents declared, no cycles, known quota keys."""
+    yield from _duplicates(
+        ((("cohorts", i, "id"), c.id) for i, c in enumerate(spec.cohorts)), "cohort"
+    )
+    parents = {c.id: c.parent for c in spec.cohorts}
+    for i, c in enumerate(spec.cohorts):
+        at: Loc = ("cohorts", i)
+        if c.parent is not None and c.parent not in parents:
+            yield _unknown((*at, "parent"), "cohort", c.parent, parents)
+            continue
+        seen = {c.id}
+        up = c.parent
+        while up is not None:
+            if up in seen:
+                yield Problem((*at, "parent"), f"cohort {c.id!r}: its parents form a cycle")
+                break
+            seen.add(up)
+            up = parents.get(up)
+        for field in ("quota", "borrowing_limit", "lending_limit"):
+            for key in getattr(c, field):
+                yield from _key_problems(spec, (*at, field, key), key)
 
 
 def _orgs_and_grants(spec: ScenarioSpec) -> Iterator[Problem]:
@@ -265,7 +307,7 @@ def _demand(spec: ScenarioSpec) -> Iterator[Problem]:
             if model not in spec.gpu_models:
                 bad_model = True
                 yield _unknown((*at, "gpu_models", j), "gpu model", model, spec.gpu_models)
-            elif model not in program.quota:
+            elif model not in {key.rpartition("/")[2] for key in program.quota}:
                 bad_model = True
                 yield Problem(
                     (*at, "gpu_models", j),
@@ -273,7 +315,7 @@ def _demand(spec: ScenarioSpec) -> Iterator[Problem]:
                     f"(its quota covers {', '.join(sorted(program.quota)) or 'nothing'})",
                 )
         if not bad_model:
-            models = set(stream.gpu_models) or set(program.quota)
+            models = set(stream.gpu_models) or {key.rpartition("/")[2] for key in program.quota}
             yield from _reachable(spec, at, stream, set(program.owners), models)
 
 

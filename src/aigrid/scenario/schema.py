@@ -42,6 +42,12 @@ from aigrid.scenario.units import (
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_+-]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 """An identifier: letters, digits, `_`, `-` and `+`, starting with a letter or digit."""
+QuotaKey = Annotated[
+    str,
+    StringConstraints(pattern=r"^([A-Za-z0-9][A-Za-z0-9_+-]*/)?[A-Za-z0-9][A-Za-z0-9_+-]*$"),
+]
+"""What a quota counts: a GPU model, or `owner/model` for that model in one owner's pools
+(naming it anywhere makes those pools a quota of their own, to lend and reclaim)."""
 
 MAX_COUNT = 10_000_000
 """Upper bound of any count in a scenario (nodes, GPUs, orgs): far above any real fleet, low
@@ -337,12 +343,15 @@ class SiteSpec(Spec):
     pools: list[PoolSpec] = Field(min_length=1)
 
 
+GpuCount = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+
+
 class ProgramSpec(Spec):
     id: Id
     name: str
     budget_krw: KRW = Field(ge=0)
-    quota: dict[Id, Annotated[int, Field(ge=0, le=MAX_COUNT)]]
-    """GPUs per GPU model the program may hold at once."""
+    quota: dict[QuotaKey, GpuCount]
+    """GPUs per quota key (GPU model, or owner/model) the program may hold at once."""
     owners: list[Id] = Field(min_length=1)
     """Owners whose pools the program's jobs may use."""
     cohort: Id | None = None
@@ -355,6 +364,29 @@ class ProgramSpec(Spec):
     """Share off the list price for capacity reserved ahead (e.g. 0.35 for a year)."""
     weight: float = Field(default=1.0, gt=0, le=1e6)
     """Weight in fair sharing: its share counts its use divided by its weight."""
+    borrowing_limit: dict[QuotaKey, GpuCount] = Field(default_factory=dict)
+    """At most this many GPUs of a key beyond its quota, borrowed in its cohort (not named:
+    no limit; `borrowing: false` is a limit of 0 on every key)."""
+    lending_limit: dict[QuotaKey, GpuCount] = Field(default_factory=dict)
+    """At most this many GPUs of its quota of a key lent to others of its cohort; the rest is
+    kept for it (not named: all of it may be lent)."""
+
+
+class CohortSpec(Spec):
+    """A cohort with quota of its own, limits or a parent (programs name their cohort; a
+    cohort named by programs alone needs no entry)."""
+
+    id: Id
+    parent: Id | None = None
+    """The cohort it belongs to, for trees deeper than one level."""
+    quota: dict[QuotaKey, GpuCount] = Field(default_factory=dict)
+    """Quota given to the cohort as a whole, shared by its members."""
+    borrowing_limit: dict[QuotaKey, GpuCount] = Field(default_factory=dict)
+    """At most this many GPUs of a key the whole cohort borrows from its parent."""
+    lending_limit: dict[QuotaKey, GpuCount] = Field(default_factory=dict)
+    """At most this many GPUs of a key the cohort lends to the rest of its parent."""
+    weight: float = Field(default=1.0, gt=0, le=1e6)
+    """Weight in fair sharing among its siblings."""
 
 
 class OrgSpec(Spec):
@@ -529,6 +561,7 @@ class ScenarioSpec(Spec):
     carbon: CarbonSpec
     sites: list[SiteSpec] = Field(min_length=1)
     programs: list[ProgramSpec] = Field(min_length=1)
+    cohorts: list[CohortSpec] = Field(default_factory=list)
     orgs: list[OrgSpec] = Field(default_factory=list)
     grants: list[GrantSpec] = Field(default_factory=list)
     demand: list[StreamSpec] = Field(default_factory=list)
