@@ -268,3 +268,10 @@ def test_only_pools_with_racks_pay_for_them() -> None:
     assert (racked.rack_whole, racked.block_whole) == ([2, 2], [4])
     with pytest.raises(ValueError, match="blocks of racks need racks"):
         pool_capacity(dataclasses.replace(plain, block_racks=2))
+
+
+def test_giving_back_nothing_changes_no_count() -> None:
+    cap = RackedCapacity(4, 8, 1, 2, 0)
+    cap.give_back(0, 0)
+    cap.take_from(1, 0)
+    assert (cap.rack_whole, cap.block_whole) == ([2, 2], [4])
