@@ -67,6 +67,20 @@ def test_bindings_are_stored_with_the_fleet(store: Store) -> None:
     assert [p.backend for p in fleet.pools] == [Binding(), SLURM]
 
 
+def test_racks_and_blocks_are_stored_with_the_fleet(store: Store) -> None:
+    """The loop places gangs by the racks the scenario gave, as the twin does."""
+    base = two_pools()
+    racked = replace(
+        base, pools=(replace(base.pools[0], rack_nodes=2, block_racks=2), base.pools[1])
+    )
+    with store.write() as s:
+        assert save_fleet(s, racked)
+    with store.write() as s:
+        assert not save_fleet(s, racked)
+    with store.read() as s:
+        assert load_fleet(s) == racked
+
+
 def test_each_job_runs_on_its_pools_backend_and_is_polled_there_after_a_restart(
     store: Store, db_url: str
 ) -> None:

@@ -186,6 +186,48 @@ CASES = [
         want_detail="expected a number > 0, got -8",
     ),
     Case(
+        "racks that do not divide the pool",
+        _POOL0,
+        _POOL0.replace("owner: gov", "rack_nodes: 5, owner: gov"),
+        want_loc="sites[0].pools[0].rack_nodes",
+        want_line_at="id: dj-b200",
+        want_detail="24 nodes are not a whole number of 5-node racks",
+    ),
+    Case(
+        "racks that split an NVLink domain",
+        _POOL0,
+        _POOL0.replace("nvlink_domain: 8", "nvlink_domain: 32").replace(
+            "owner: gov", "rack_nodes: 6, owner: gov"
+        ),
+        want_loc="sites[0].pools[0].rack_nodes",
+        want_line_at="id: dj-b200",
+        want_detail="a rack of 6 nodes is not a whole number of NVLink domains (4 nodes of 8 GPUs",
+    ),
+    Case(
+        "blocks that do not divide the racks",
+        _POOL0,
+        _POOL0.replace("owner: gov", "rack_nodes: 4, block_racks: 4, owner: gov"),
+        want_loc="sites[0].pools[0].block_racks",
+        want_line_at="id: dj-b200",
+        want_detail="6 racks (of 4 nodes) are not a whole number of 4-rack blocks",
+    ),
+    Case(
+        "blocks without racks",
+        _POOL0,
+        _POOL0.replace("owner: gov", "block_racks: 2, owner: gov"),
+        want_loc="sites[0].pools[0].block_racks",
+        want_line_at="id: dj-b200",
+        want_detail="blocks are made of racks: give rack_nodes too",
+    ),
+    Case(
+        "zero nodes per rack",
+        _POOL0,
+        _POOL0.replace("owner: gov", "rack_nodes: 0, owner: gov"),
+        want_loc="sites[0].pools[0].rack_nodes",
+        want_line_at="id: dj-b200",
+        want_detail="expected a number > 0, got 0",
+    ),
+    Case(
         "PUE below 1",
         "    pue: 1.3\n",
         "    pue: 0.9\n",

@@ -36,6 +36,8 @@ def test_preemption_options_refused(text: str) -> None:
         ("fair+place=best-fit", "best-fit", "fair"),
         ("fifo+place=spread", "spread", "fifo+place=spread"),
         ("fair+place=frag-aware+reclaim", "frag-aware", "fair+reclaim+place=frag-aware"),
+        ("fair+place=random", "random", "fair+place=random"),
+        ("fifo+seed=7+place=random", "random", "fifo+place=random+seed=7"),
     ],
 )
 def test_placement_strategies(text: str, placement: str, label: str) -> None:
@@ -44,7 +46,23 @@ def test_placement_strategies(text: str, placement: str, label: str) -> None:
     assert Policy.parse(label) == policy
 
 
-@pytest.mark.parametrize("text", ["fair+place=random", "fair+place=", "fair+place"])
+def test_random_placement_takes_a_seed_or_leaves_it_to_the_run() -> None:
+    assert Policy.parse("fair+place=random").seed is None
+    assert Policy.parse("fair+place=random+seed=42").seed == 42
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fair+place=tetris",
+        "fair+place=",
+        "fair+place",
+        "fair+seed=3",
+        "fair+place=pack+seed=3",
+        "fair+place=random+seed=-1",
+        "fair+place=random+seed=x",
+    ],
+)
 def test_unknown_placement_strategies_are_refused(text: str) -> None:
-    with pytest.raises(ValueError, match=r"place=best-fit\|pack\|spread\|frag-aware"):
+    with pytest.raises(ValueError, match=r"place=best-fit\|pack\|spread\|frag-aware\|random"):
         Policy.parse(text)

@@ -336,6 +336,7 @@ job_specs = st.lists(
             "fair+reclaim+fairshare+priority+grace=5m",
             "fair+place=frag-aware",
             "fifo+place=spread",
+            "fair+place=random",
         ]
     ),
     failures=st.booleans(),
@@ -356,16 +357,21 @@ def test_invariants_hold_after_every_event(
     grants: list[Grant] | None,
     racks: bool,
 ) -> None:
-    # With `racks`, pools are pairs of nodes joined in one NVLink domain (as NVL72 racks are).
+    # With `racks`, pools are pairs of nodes joined in one NVLink domain (as NVL72 racks are),
+    # each pair a rack of its own, and the racks of a pool one block.
     k = 2 if racks else 1
     pools = [
-        pool(
-            f"p{i}",
-            site=f"s{i % 2}",
-            gpn=gpn,
-            nodes=n * k,
-            nvlink=gpn * k,
-            model="H100" if i % 2 else "B200",
+        dataclasses.replace(
+            pool(
+                f"p{i}",
+                site=f"s{i % 2}",
+                gpn=gpn,
+                nodes=n * k,
+                nvlink=gpn * k,
+                model="H100" if i % 2 else "B200",
+            ),
+            rack_nodes=k if racks else 0,
+            block_racks=n if racks else 0,
         )
         for i, n in enumerate(nodes)
     ]

@@ -124,6 +124,12 @@ class Pool:
     nvlink_domain: int
     owner: str
     backend: Binding = LOCAL_BINDING
+    rack_nodes: int = 0
+    """Nodes per rack, racks being runs of consecutive nodes, each a whole number of NVLink
+    domains; 0: not declared (the scheduler then knows no racks)."""
+    block_racks: int = 0
+    """Racks per block (the racks under one spine), blocks being runs of consecutive racks;
+    0: not declared. Only with `rack_nodes`."""
 
     @property
     def gpus(self) -> int:

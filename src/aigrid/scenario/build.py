@@ -97,6 +97,8 @@ def _fleet(spec: ScenarioSpec) -> Fleet:
                 nvlink_domain=p.nvlink_domain,
                 owner=p.owner,
                 backend=p.backend.binding(),
+                rack_nodes=p.rack_nodes or 0,
+                block_racks=p.block_racks or 0,
             )
             for s in spec.sites
             for p in s.pools

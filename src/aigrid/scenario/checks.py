@@ -126,6 +126,7 @@ def _sites(spec: ScenarioSpec) -> Iterator[Problem]:
             if pool.owner not in spec.owners:
                 yield _unknown((*pat, "owner"), "owner", pool.owner, spec.owners)
             yield from _nvlink(pat, pool)
+            yield from _racks(pat, pool)
         if shapes_ok:
             yield from _idle_power(spec, at, site)
 
@@ -150,6 +151,33 @@ def _nvlink(at: Loc, pool: PoolSpec) -> Iterator[Problem]:
             (*at, "nodes"),
             f"{pool.nodes} nodes are not a whole number of NVLink domains "
             f"({domain // per_node} nodes of {per_node} GPUs each)",
+        )
+
+
+def _racks(at: Loc, pool: PoolSpec) -> Iterator[Problem]:
+    """A rack is a whole number of NVLink domains, a pool a whole number of racks, and the racks
+    a whole number of blocks; blocks are of racks, so they need racks."""
+    rack, blocks = pool.rack_nodes, pool.block_racks
+    if rack is None:
+        if blocks is not None:
+            yield Problem((*at, "block_racks"), "blocks are made of racks: give rack_nodes too")
+        return
+    domain = max(pool.nvlink_domain // pool.gpus_per_node, 1)
+    if rack % domain:
+        yield Problem(
+            (*at, "rack_nodes"),
+            f"a rack of {rack} nodes is not a whole number of NVLink domains"
+            f" ({domain} nodes of {pool.gpus_per_node} GPUs each)",
+        )
+    elif pool.nodes % rack:
+        yield Problem(
+            (*at, "rack_nodes"), f"{pool.nodes} nodes are not a whole number of {rack}-node racks"
+        )
+    elif blocks is not None and (pool.nodes // rack) % blocks:
+        yield Problem(
+            (*at, "block_racks"),
+            f"{pool.nodes // rack} racks (of {rack} nodes) are not a whole number of"
+            f" {blocks}-rack blocks",
         )
 
 

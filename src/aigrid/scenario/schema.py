@@ -325,6 +325,13 @@ class PoolSpec(Spec):
     nodes: Count
     nvlink_domain: Count
     """GPUs in one NVLink domain: 8 for an HGX board, 72 for an NVL72 rack, 1 for PCIe cards."""
+    rack_nodes: Count | None = None
+    """Nodes per rack (under one leaf switch), a whole number of NVLink domains: racks are runs
+    of consecutive nodes. Optional: without it the scheduler knows no racks. A gang larger than
+    an NVLink domain goes inside one rack if any can hold it."""
+    block_racks: Count | None = None
+    """Racks per block (under one spine), only with `rack_nodes`: a gang no rack holds goes
+    inside one block if any can hold it, else over as few blocks as it can."""
     owner: Id
     backend: BackendSpec = Field(default_factory=lambda: LocalBackendSpec(kind="local"))
     """Where the pool's jobs run live: `local` (default), `{kind: slurm, cluster, partition}`

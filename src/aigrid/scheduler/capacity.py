@@ -99,6 +99,10 @@ class PoolCapacity:
         count = self._counts(avoid)
         return [k for k in range(gpus, self.gpus_per_node + 1) if count[k]]
 
+    def fitting_counts(self, gpus: int, avoid: frozenset[int] = frozenset()) -> list[int]:
+        """How many nodes (not in `avoid`) have k free, for k = gpus .. gpus_per_node."""
+        return self._counts(avoid)[gpus:]
+
     def _counts(self, avoid: frozenset[int]) -> list[int]:
         if not avoid:
             return self.count

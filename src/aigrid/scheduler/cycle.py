@@ -113,6 +113,7 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                     snapshot.light_sites if policy.defer_batch else None,
                     grant_held,
                     policy.placement,
+                    policy.seed or 0,
                 )
                 if isinstance(fit, Refusal):
                     decisions.append(

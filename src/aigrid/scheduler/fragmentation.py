@@ -17,7 +17,7 @@ Placement is filters, then one finalizer (STYLE principle 5):
   count once (they are interchangeable; the lowest index stands for them);
 * a `Strategy` picks one candidate. Every strategy breaks its last tie by the candidate order,
   node index then GPU index, so a placement depends on the node state alone (and, for
-  `random`, on the generator it was given).
+  `random`, on its seed and how many choices it made before: keyed draws, as the main cycle's).
 
 Nodes are rows of numpy arrays (`GpuNodes`), never objects per GPU, and every filter and
 strategy is a handful of vectorised operations over them. Nothing here reads a clock, a file or
@@ -42,6 +42,8 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from aigrid.scheduler.draws import keyed_index
 
 GPU_MILLI = 1000
 """Milli-GPUs in one GPU: a whole GPU's free share."""
@@ -342,16 +344,23 @@ def _share(part: IntArray, whole: IntArray) -> FloatArray:
 class RandomFit:
     """A node uniformly among the feasible ones, then one of its candidate GPUs uniformly.
 
-    The generator is passed in (seeded by the caller) and advances with every choice.
+    The same meaning, and the same keyed draws (`aigrid.scheduler.draws`), as the main cycle's
+    `+place=random`: there the key is (seed, job, pool); here pods have no ids (a pod of the
+    list may arrive twice), so it is (seed, how many choices came before), the choice's place
+    in the run.
     """
 
-    rng: np.random.Generator
+    seed: int
     name: str = "random"
+    choices: int = 0
+    """Choices made so far: the second part of the next draw's key."""
 
     def choose(self, nodes: GpuNodes, pod: Pod, cands: Candidates) -> int:
-        row = int(self.rng.integers(len(cands.nodes)))
+        n = self.choices
+        self.choices += 1
+        row = keyed_index(len(cands.nodes), self.seed, n, 0)
         lo, hi = np.searchsorted(cands.row, [row, row + 1])
-        return int(lo) + int(self.rng.integers(int(hi - lo)))
+        return int(lo) + keyed_index(int(hi - lo), self.seed, n, 1)
 
 
 @dataclass(slots=True)
@@ -638,10 +647,11 @@ STRATEGIES = ("random", "best-fit", "pack", "spread", "frag-aware")
 
 
 def make_strategy(name: str, *, workload: Workload, rng: np.random.Generator) -> Strategy:
-    """The strategy called `name`; `workload` is for frag-aware, `rng` for random."""
+    """The strategy called `name`; `workload` is for frag-aware, `rng` for random (it draws
+    the seed of random's keyed draws)."""
     match name:
         case "random":
-            return RandomFit(rng)
+            return RandomFit(int(rng.integers(1 << 63)))
         case "best-fit":
             return BestFit()
         case "pack":

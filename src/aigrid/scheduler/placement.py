@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from aigrid.energy import deepest_cap_tenths, fraction_of, throughput
 from aigrid.model import Job, JobClass, Placement, Zone
 from aigrid.scheduler.capacity import PoolCapacity
+from aigrid.scheduler.draws import keyed_index, keyed_unit
 from aigrid.scheduler.grants import GrantPick, grant_token, pick_grant
 from aigrid.scheduler.policy import PLACEMENT_STRATEGIES
 from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
@@ -141,6 +142,7 @@ def choose(
     light_sites: frozenset[int] | None = None,
     grant_held: Mapping[str, float] | None = None,
     strategy: str = "best-fit",
+    seed: int = 0,
 ) -> Choice | Refusal:
     """Run the dynamic filters over `pools` and pick the best one, or say why none fits.
 
@@ -156,6 +158,8 @@ def choose(
 
     A job with an account needs a grant of its org that covers it (`aigrid.scheduler.grants`);
     `grant_held` is credit already promised in this cycle, by grant id.
+
+    `strategy` places a job of one node (`STRATEGIES`); `seed` keys `random`'s draws.
     """
     if reservations is None:
         reservations = state.reservations
@@ -210,8 +214,9 @@ def choose(
         hold, grant = paid
         # capacity
         cap = state.capacity[i]
+        draw = (seed, job.id, i) if strategy == RANDOM else NO_DRAW
         if single:
-            slot = _slot(cap, gpus, strategy, state.size_mix)
+            slot = _slot(cap, gpus, strategy, state.size_mix, draw=draw)
             if not slot:
                 worst = max(worst, ReasonCode.NO_CAPACITY)
                 needs.append(PoolNeed(i, gpus, 0))
@@ -238,7 +243,7 @@ def choose(
         if held is not None and held.job_id != job.id and now + job.walltime_s > held.start_s:
             avoid = held.nodes
             if single:
-                slot = _slot(cap, gpus, strategy, state.size_mix, avoid)
+                slot = _slot(cap, gpus, strategy, state.size_mix, avoid, draw)
                 ok = slot != 0
             else:
                 ok = cap.free_nodes_outside(avoid) >= nodes and cap.gang_fits(nodes, avoid)
@@ -248,7 +253,11 @@ def choose(
                 needs.append(PoolNeed(i, gpus, 0) if single else PoolNeed(i, 0, nodes))
                 continue
         leftover = slot - gpus if single else cap.free_nodes - nodes
-        fit = _fit_score(cap, slot, gpus, strategy, state.size_mix) if single else float(leftover)
+        fit = (
+            _fit_score(cap, slot, gpus, strategy, state.size_mix, avoid, draw)
+            if single
+            else float(leftover)
+        )
         if strategy == SPREAD:
             fit = -fit
         # power, at full board power or (power capping) held below it
@@ -308,11 +317,19 @@ def choose(
     return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim, power_needs, quota_needs)
 
 
-BEST_FIT, PACK, SPREAD, FRAG_AWARE = PLACEMENT_STRATEGIES
+STRATEGIES = PLACEMENT_STRATEGIES
+BEST_FIT, PACK, SPREAD, FRAG_AWARE, RANDOM = STRATEGIES
 """Where a job of one node goes within a pool: `best-fit` (the node with the fewest free GPUs
 that suffice; with whole GPUs `pack` is the same rule), `spread` (the node with the most free
-GPUs) or `frag-aware` (the node whose loss of usable GPUs, weighed by the sizes of the jobs now
-running, grows least: the idea of FGD, USENIX ATC'23, for whole GPUs)."""
+GPUs), `frag-aware` (the node whose loss of usable GPUs, weighed by the sizes of the jobs now
+running, grows least: the idea of FGD, USENIX ATC'23, for whole GPUs) or `random` (a node drawn
+uniformly among those that fit, by a keyed draw: see `_random_slot`)."""
+
+DrawKey = tuple[int, int, int]
+"""(seed, job id, pool): what a `random` draw is a function of."""
+
+NO_DRAW: DrawKey = (0, 0, 0)
+"""The key passed where the strategy draws nothing (built once, not per pool)."""
 
 
 def _slot(
@@ -321,10 +338,13 @@ def _slot(
     strategy: str,
     mix: Mapping[int, int],
     avoid: frozenset[int] = frozenset(),
+    draw: DrawKey = NO_DRAW,
 ) -> int:
     """The free count of the node the job takes under `strategy`, or 0 if none fits."""
     if strategy == SPREAD:
         return cap.worst_fit_slot(gpus, avoid)
+    if strategy == RANDOM:
+        return _random_slot(cap, gpus, avoid, draw)[0]
     if strategy == FRAG_AWARE:
         slots = cap.fitting_slots(gpus, avoid)
         if not slots:
@@ -334,13 +354,51 @@ def _slot(
 
 
 def _fit_score(
-    cap: PoolCapacity, slot: int, gpus: int, strategy: str, mix: Mapping[int, int]
+    cap: PoolCapacity,
+    slot: int,
+    gpus: int,
+    strategy: str,
+    mix: Mapping[int, int],
+    avoid: frozenset[int] = frozenset(),
+    draw: DrawKey = NO_DRAW,
 ) -> float:
     """How good a single-node slot is across pools (lower is better): GPUs left idle on the
-    node, or for `frag-aware` the growth of unusable GPUs."""
+    node, for `frag-aware` the growth of unusable GPUs, for `random` a keyed race (below)."""
     if strategy == FRAG_AWARE:
         return _frag_growth(slot, gpus, cap.gpus_per_node, mix)
+    if strategy == RANDOM:
+        # An exponential race: each pool draws Exp(rate = its fitting nodes) and the least
+        # wins, which happens with probability (its fitting nodes) / (all pools' fitting
+        # nodes). Among the pools that tie on every criterion before the fit, the job so lands
+        # on a node drawn uniformly from all of theirs, not on a pool drawn first.
+        fitting = _random_slot(cap, gpus, avoid, draw)[1]
+        return -math.log1p(-keyed_unit(*draw, 1)) / fitting
     return float(slot - gpus)
+
+
+def _random_slot(
+    cap: PoolCapacity, gpus: int, avoid: frozenset[int], draw: DrawKey
+) -> tuple[int, int]:
+    """`random` within a pool: (the free count of the node the job takes, how many nodes fit).
+
+    The node is drawn uniformly among the pool's nodes with at least `gpus` free (and not kept
+    for a reservation): a free count k is drawn with the weight of the nodes that have k free,
+    and the lowest-index node of that count is taken, as every strategy takes it. Nodes of one
+    free count are alike to the job and to what later jobs can use, so this is a uniform draw
+    over the nodes up to which of the alike ones gets the job, and costs O(GPUs per node)
+    instead of a scan of the nodes. The draw is keyed by (seed, job, pool): the same snapshot
+    and job always give the same node, so the scheduler stays a pure function of its snapshot.
+    """
+    counts = cap.fitting_counts(gpus, avoid)
+    fitting = sum(counts)
+    if not fitting:
+        return 0, 0
+    target = keyed_index(fitting, *draw)
+    for k, c in enumerate(counts, start=gpus):
+        if target < c:
+            return k, fitting
+        target -= c
+    raise AssertionError("a draw below the total falls in some count")
 
 
 def _frag_growth(free: int, gpus: int, per_node: int, mix: Mapping[int, int]) -> float:

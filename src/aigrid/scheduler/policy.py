@@ -73,8 +73,11 @@ class Policy:
     quota tree's quota, preempts borrowing jobs of other programs of the tree whose program
     would still hold at least the weighted share its own would (`aigrid.scheduler.preemption`)."""
     placement: str = "best-fit"
-    """Where a job of one node goes within a pool: best-fit, pack, spread or frag-aware
+    """Where a job of one node goes within a pool: best-fit, pack, spread, frag-aware or random
     (`aigrid.scheduler.placement.STRATEGIES`)."""
+    seed: int | None = None
+    """The seed of `random` placement's keyed draws (`aigrid.scheduler.draws`). None: the run's
+    own seed where there is one (the twin's `--seed`), else 0. Read by no other strategy."""
 
     POWER_CAPPING = "powercap"
     DEFERRAL = "defer"
@@ -84,6 +87,7 @@ class Policy:
     DECAY = "decay"
     GRACE = "grace"
     PLACE = "place"
+    SEED = "seed"
     DEFAULT_MIN_POWER_FRACTION = 0.6
     DEFAULT_HALF_LIFE_S = DEFAULT_HALF_LIFE_S
 
@@ -110,6 +114,8 @@ class Policy:
             options.append(f"{self.GRACE}={_duration_text(self.grace_s)}")
         if self.placement != "best-fit":
             options.append(f"{self.PLACE}={self.placement}")
+        if self.seed is not None:
+            options.append(f"{self.SEED}={self.seed}")
         return "+".join(options)
 
     @classmethod
@@ -120,7 +126,8 @@ class Policy:
         program), `fairshare` (preemption of borrowers with larger shares across programs),
         `decay` (usage history with a 7-day half-life) or `decay=HALF_LIFE` (e.g.
         `decay=12h`; s, m, h or d), and `grace=DURATION` (how long a preempted job has to save
-        its progress), e.g. `fair+powercap+priority+grace=5m+decay=3d`."""
+        its progress), e.g. `fair+powercap+priority+grace=5m+decay=3d`; and for either,
+        `place=STRATEGY` (where a job of one node goes) and, with `place=random`, `seed=N`."""
         base, *options = name.split("+")
         flags = {o for o in options if "=" not in o}
         valued = {o.partition("=")[0]: o.partition("=")[2] for o in options if "=" in o}
@@ -136,9 +143,12 @@ class Policy:
             if (
                 len(flags) + len(valued) != len(options)
                 or not flags <= known
-                or not valued.keys() <= {cls.DECAY, cls.GRACE, cls.PLACE}
+                or not valued.keys() <= {cls.DECAY, cls.GRACE, cls.PLACE, cls.SEED}
                 or valued.get(cls.PLACE, "best-fit") not in PLACEMENT_STRATEGIES
                 or (cls.DECAY in flags and cls.DECAY in valued)
+                # a seed means something only to random placement
+                or (cls.SEED in valued and valued.get(cls.PLACE) != "random")
+                or not valued.get(cls.SEED, "0").isdigit()
             ):
                 raise ValueError(options)
             policy = PolicyName(base)
@@ -163,6 +173,7 @@ class Policy:
                 half_life_s=half_life,
                 grace_s=_duration(valued[cls.GRACE]) if cls.GRACE in valued else 0.0,
                 placement=valued.get(cls.PLACE, "best-fit"),
+                seed=int(valued[cls.SEED]) if cls.SEED in valued else None,
             )
         except ValueError:
             names = ", ".join(p.value for p in PolicyName)
@@ -172,11 +183,12 @@ class Policy:
                 f" +{cls.RECLAIM}, +{cls.PRIORITY}, +{cls.FAIRSHARE}, +{cls.GRACE}=DURATION,"
                 f" and +{cls.DECAY} or"
                 f" +{cls.DECAY}=HALF_LIFE; durations such as 90s, 5m, 12h or 3d; and any"
-                f" +{cls.PLACE}={'|'.join(PLACEMENT_STRATEGIES)})"
+                f" +{cls.PLACE}={'|'.join(PLACEMENT_STRATEGIES)}, with random also"
+                f" +{cls.SEED}=N)"
             ) from None
 
 
-PLACEMENT_STRATEGIES = ("best-fit", "pack", "spread", "frag-aware")
+PLACEMENT_STRATEGIES = ("best-fit", "pack", "spread", "frag-aware", "random")
 """Where a job of one node goes within a pool (see `aigrid.scheduler.placement`)."""
 
 _UNIT_S = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}

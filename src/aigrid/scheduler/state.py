@@ -20,6 +20,7 @@ from aigrid.ledger.prices import PriceList
 from aigrid.model import Fleet, Grant, Placement, PriorityClass, Tenancy
 from aigrid.scheduler.capacity import PoolCapacity
 from aigrid.scheduler.quota import QuotaTree, quota_keys
+from aigrid.scheduler.topology import pool_capacity
 from aigrid.scheduler.usage import DecayedUsage
 
 
@@ -57,10 +58,7 @@ class ClusterState:
     def __init__(self, fleet: Fleet, tenancy: Tenancy, *, half_life_s: float = 0.0) -> None:
         self.fleet = fleet
         self.tenancy = tenancy
-        self.capacity = [
-            PoolCapacity(p.nodes, p.gpus_per_node, max(p.nvlink_domain // p.gpus_per_node, 1))
-            for p in fleet.pools
-        ]
+        self.capacity: list[PoolCapacity] = [pool_capacity(p) for p in fleet.pools]
         self.power = power = SitePower.from_fleet(fleet)
         self.site_ids: list[str] = list(power.site_ids)
         self.pool_site = list(power.pool_site)

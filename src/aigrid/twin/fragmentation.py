@@ -23,7 +23,7 @@ with `aigrid.scheduler.fragmentation`:
   until the node itself changes (the strategy only updates the one node each pod changes).
 
 Every (policy, seed) run starts from the empty cluster. One seed gives every policy the same
-arrival order; `random` draws from its own stream of the same seed.
+arrival order; `random` takes the seed of its keyed draws from its own stream of the same seed.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ that instant. The pass hands a snapshot to `decide` and applies what comes back.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +90,10 @@ class World:
         self.scenario = scenario
         self.jobs = jobs
         self.jobs_by_id = {j.id: j for j in jobs}
+        if policy.placement == "random" and policy.seed is None and seed is not None:
+            # Random placement draws from the run's seed unless the policy names its own: the
+            # run stays reproducible from scenario and seed, and another seed draws anew.
+            policy = dataclasses.replace(policy, seed=seed)
         self.policy = policy
         self.horizon_s = horizon_s
         if not 0.0 <= measure_from_s < horizon_s:

@@ -51,6 +51,8 @@ def load_fleet(session: Session) -> Fleet | None:
                 p.nvlink_domain,
                 p.owner,
                 Binding(p.backend, p.backend_name, tuple(p.backend_options.items())),
+                p.rack_nodes,
+                p.block_racks,
             )
             for p in pools
         ),
@@ -120,6 +122,8 @@ def save_fleet(session: Session, fleet: Fleet, backend: str | None = None) -> bo
             backend=p.backend.kind,
             backend_name=p.backend.name,
             backend_options=dict(p.backend.options),
+            rack_nodes=p.rack_nodes,
+            block_racks=p.block_racks,
         )
         for i, p in enumerate(fleet.pools)
     )

@@ -97,6 +97,10 @@ class PoolRow(Base):
     backend: Mapped[str] = mapped_column(String(32))
     backend_name: Mapped[str] = mapped_column(String(200))
     backend_options: Mapped[dict[str, Any]]
+    rack_nodes: Mapped[int] = mapped_column(default=0)
+    """Nodes per rack, 0 where the pool declares no racks (`aigrid.model.Pool`)."""
+    block_racks: Mapped[int] = mapped_column(default=0)
+    """Racks per block, 0 where it declares no blocks."""
 
 
 class NodeRow(Base):
