@@ -104,6 +104,8 @@ def run_cmd(
             help="Scheduling policy: fifo (the baseline) or fair; add +powercap (fair+powercap) "
             "to let jobs run below full GPU power rather than wait for a site's grid cap, "
             "+decay (or +decay=12h) to count each program's past use, with a 7-day half-life, "
+            "+reclaim, +priority and +fairshare to preempt borrowers, lower classes of a "
+            "program, or borrowers with larger shares (+grace=5m: time to save work), "
             "+place=best-fit|pack|spread|frag-aware|random to pick how a job of one node picks "
             "its node (random draws from --seed, or from +seed=N).",
         ),
