@@ -19,6 +19,7 @@ from aigrid.backends import (
     RunState,
     RunStatus,
     SupportsLogs,
+    SupportsNotice,
 )
 
 
@@ -78,6 +79,23 @@ def test_cancel_stops_a_running_job(tmp_path: Path) -> None:
         time.sleep(0.02)
     ex.cancel(handle)
     assert wait_end(ex, handle).state is RunState.CANCELLED
+
+
+def test_a_notice_lets_the_job_save_its_work_and_it_ends_as_cancelled(tmp_path: Path) -> None:
+    """A preemption notice: SIGTERM to the job, which saves and exits 0; having been told, it
+    ends as cancelled (stopped for the preemption), not completed."""
+    ex = LocalExecutor(tmp_path / "jobs")
+    saved = tmp_path / "saved"
+    script = f"trap 'echo saved > {saved}; exit 0' TERM; while :; do sleep 0.1; done"
+    handle = ex.submit(launch("1", "sh", "-c", script)).handle
+    deadline = time.monotonic() + 10
+    while ex.poll(handle).state is not RunState.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert isinstance(ex, SupportsNotice)
+    ex.notice(handle)
+    status = wait_end(ex, handle)
+    assert (status.state, status.exit_code) == (RunState.CANCELLED, 0)
+    assert saved.read_text() == "saved\n"
 
 
 def test_a_duplicate_submit_starts_nothing(tmp_path: Path) -> None:

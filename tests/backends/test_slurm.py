@@ -18,6 +18,7 @@ from aigrid.backends import (
     RunStatus,
     SlurmBackend,
     SupportsLogs,
+    SupportsNotice,
     SupportsPing,
     SupportsPollMany,
 )
@@ -96,6 +97,20 @@ def test_cancel_stops_a_running_job(backend: SlurmBackend) -> None:
     backend.cancel(sub.handle)
     assert wait_end(backend, sub.handle).state is RunState.CANCELLED
     backend.cancel(sub.handle)  # again: nothing to stop, no error
+
+
+def test_a_notice_sends_the_job_sigterm_and_leaves_it_running(
+    backend: SlurmBackend, tmp_path: Path
+) -> None:
+    saved = tmp_path / "saved"
+    script = f"trap 'echo saved > {saved}; exit 0' TERM; while :; do sleep 0.2; done"
+    sub = backend.submit(launch("10", script))
+    wait_running(backend, sub.handle)
+    assert isinstance(backend, SupportsNotice)
+    backend.notice(sub.handle)
+    status = wait_end(backend, sub.handle)
+    assert status.state is RunState.COMPLETED  # it saved and exited 0 by itself
+    assert saved.read_text() == "saved\n"
 
 
 def test_a_repeated_submit_is_a_duplicate_even_from_a_restarted_server(

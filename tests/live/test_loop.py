@@ -3,17 +3,13 @@ re-dispatch after a crash between the two, rebuild from the store, charges on en
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from aigrid.backends import MockBackend, MockCall, RunState, RunStatus
-from aigrid.errors import UsageError
 from aigrid.live.errors import ForbiddenError
 from aigrid.live.fleet import local_fleet
 from aigrid.live.loop import SchedulingLoop
-from aigrid.live.server import ServeOptions, prepare
 from aigrid.live.service import Principal, Role, ServiceContext, authenticate
 from aigrid.live.service.admin import create_grant, create_org, create_program, issue_token
 from aigrid.live.service.jobs import JobRequest, get_job, submit
@@ -300,7 +296,51 @@ def test_a_high_job_preempts_a_low_one_of_its_program(store: Store) -> None:
     assert f"preempted (priority) to make room for job {high_id}" in (why or "")
 
 
-def test_the_live_service_does_not_take_a_grace_period_yet(tmp_path: Path) -> None:
-    opts = ServeOptions(f"{tmp_path}/x.db", policy=Policy.parse("fair+priority+grace=5m"))
-    with pytest.raises(UsageError, match="'grace' option"):
-        prepare(opts)
+def test_a_grace_period_tells_the_job_and_stops_it_when_it_ends(store: Store) -> None:
+    """Under `+grace=5m` the low job is told first and runs on; the loop keeps deciding
+    meanwhile (another program's job starts), preempts nobody else for the same room, and stops
+    the job when the grace period ends; told, it goes back in line though it exited 0."""
+    now = [1000.0]
+    with store.write() as s:
+        save_fleet(s, local_fleet(8), "mock")
+    ctx = ServiceContext(store, clock=lambda: now[0])
+    admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
+    for name, gpus in (("p", 4), ("q", 4)):
+        create_org(ctx, admin, name, name, TenantClass.RESEARCH)
+        create_program(ctx, admin, name, budget_krw=1e9, quota={"gpu": gpus})
+        create_grant(ctx, admin, name, name)
+    low = JobRequest("p", "p", 4, 86400, ["x"], preemptible=True, priority_class=PriorityClass.LOW)
+    low_id = submit(ctx, admin, low).id
+
+    def handler(call: MockCall) -> RunStatus:
+        if call.cancelled:  # it saved its work when told, and exits 0
+            return RunStatus(RunState.COMPLETED, 0, started_s=1000.0, ended_s=now[0])
+        return RunStatus(RunState.RUNNING, started_s=1000.0)
+
+    backend = MockBackend(handler)
+    loop = SchedulingLoop(
+        store, backend, Policy.parse("fair+priority+grace=5m"), clock=lambda: now[0]
+    )
+    loop.cycle()
+    now[0] += 3 * 3600
+    high = JobRequest("p", "p", 2, 3600, ["x"], priority_class=PriorityClass.HIGH)
+    high_id = submit(ctx, admin, high).id
+    loop.cycle()  # preempts the low job, with notice
+    call = backend.calls[str(low_id)]
+    assert call.noticed and not call.cancelled
+    other = submit(ctx, admin, JobRequest("q", "q", 2, 3600, ["x"])).id
+    high2 = submit(ctx, admin, high).id
+    now[0] += 60
+    loop.cycle()
+    assert get_job(ctx, admin, other).state == "running"  # not held back by the grace
+    assert get_job(ctx, admin, high_id).state == "pending"
+    assert get_job(ctx, admin, high2).state == "pending"
+    assert loop.figures()["preempted_total"] == 1  # the room being made counts for both
+    assert not call.cancelled
+    now[0] += 240  # the 5 minutes are over
+    loop.cycle()  # stops it
+    assert call.cancelled
+    loop.cycle()  # it stopped: back in line; the high jobs start
+    assert get_job(ctx, admin, low_id).state == "pending"
+    assert get_job(ctx, admin, high_id).state == "running"
+    assert get_job(ctx, admin, high2).state == "running"

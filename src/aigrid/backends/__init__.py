@@ -15,6 +15,7 @@ from aigrid.backends.base import (
     RunStatus,
     Submitted,
     SupportsLogs,
+    SupportsNotice,
     SupportsPing,
     SupportsPollMany,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "SlurmBackend",
     "Submitted",
     "SupportsLogs",
+    "SupportsNotice",
     "SupportsPing",
     "SupportsPollMany",
 ]

@@ -3,14 +3,16 @@
 Started as `python _runner.py JOBDIR`, detached from the server. It claims the job by creating
 `started` exclusively (so a second wrapper for the same job exits at once), runs the command in a
 session of its own with its output in `output.log`, kills it when its walltime runs out or when
-asked to stop (SIGTERM), and writes `exit.json` (atomically) when it ends. A server that restarts
-reads these files to learn what happened while it was away.
+asked to stop (SIGTERM), passes a preemption notice on (a `notice` file: SIGTERM to the job,
+which runs on to save its work until it is stopped), and writes `exit.json` (atomically) when
+it ends. A server that restarts reads these files to learn what happened while it was away.
 
 Standard library only, so that it starts fast and depends on nothing the server imports.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -93,12 +95,17 @@ def run(job_dir: Path) -> int:
     os.close(fd)
     deadline = started + float(spec["walltime_s"])
     state = ""
+    noticed = False
     while True:
         try:
             proc.wait(timeout=max(0.0, min(0.2, deadline - time.time())))
             break
         except subprocess.TimeoutExpired:
             pass
+        if not noticed and (job_dir / "notice").exists():
+            noticed = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
         if stop_asked or (job_dir / "cancel").exists():
             state = "cancelled"
             _stop(proc)
@@ -112,8 +119,11 @@ def run(job_dir: Path) -> int:
             _stop(proc)
             break
     code = proc.returncode
+    if not noticed and (job_dir / "notice").exists():
+        noticed = True  # told as it ended
     if not state:
-        state = "completed" if code == 0 else "failed"
+        # A job told it is preempted has stopped for that, however it exited.
+        state = "cancelled" if noticed else "completed" if code == 0 else "failed"
     log.close()
     _write_json(
         job_dir / "exit.json", {**ended, "state": state, "exit_code": code, "ended_s": time.time()}

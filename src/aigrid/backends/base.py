@@ -111,6 +111,15 @@ class SupportsPollMany(Protocol):
 
 
 @runtime_checkable
+class SupportsNotice(Protocol):
+    """A backend that can tell a running job it is about to be stopped, and leave it running:
+    SIGTERM to the job's processes, so that it saves its work in its grace period (Slurm's
+    `GraceTime`). The loop stops it with `cancel` when the grace period ends."""
+
+    def notice(self, handle: str) -> None: ...
+
+
+@runtime_checkable
 class SupportsPing(Protocol):
     """A backend that can tell cheaply whether it is reachable (raises `BackendUnreachable`)."""
 

@@ -132,6 +132,11 @@ class LocalExecutor:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(claim["pid"]), signal.SIGTERM)
 
+    def notice(self, handle: str) -> None:
+        """The job's wrapper sends SIGTERM to the job's processes (once) and lets them run on;
+        the job then ends as cancelled, whatever its exit code."""
+        (self._dir(handle) / "notice").touch()
+
     def logs(self, handle: str, max_bytes: int) -> str | None:
         path = self._dir(handle) / "output.log"
         try:

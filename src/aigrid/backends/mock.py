@@ -26,6 +26,8 @@ class MockCall:
     launch: Launch
     polls: int = 0
     cancelled: bool = False
+    noticed: bool = False
+    """Told it is about to be stopped (a preemption with a grace period)."""
 
 
 def completes(call: MockCall) -> RunStatus:
@@ -60,6 +62,10 @@ class MockBackend:
     def cancel(self, handle: str) -> None:
         self._reach()
         self._call(handle).cancelled = True
+
+    def notice(self, handle: str) -> None:
+        self._reach()
+        self._call(handle).noticed = True
 
     def poll(self, handle: str) -> RunStatus:
         self._reach()

@@ -161,6 +161,10 @@ class SlurmBackend:
     def cancel(self, handle: str) -> None:
         self._run(["scancel", handle])
 
+    def notice(self, handle: str) -> None:
+        """SIGTERM to the job's batch script and steps, leaving the job running."""
+        self._run(["scancel", "--signal=TERM", "--full", handle])
+
     def logs(self, handle: str, max_bytes: int) -> str | None:
         path = self._output(handle)
         try:
@@ -215,6 +219,9 @@ class SlurmBackend:
         out = shlex.quote(str(self.output_dir))
         lines += [
             f'echo "$SLURM_JOB_ID" > {out}/key-{shlex.quote(launch.key)}',
+            # A preemption notice (SIGTERM to every process of the job) is the command's to
+            # act on: this shell waits for it to end, then writes its status as ever.
+            "trap : TERM",
             shlex.join(launch.command),
             "status=$?",
             f'echo "$status" > {out}/slurm-"$SLURM_JOB_ID".exit',

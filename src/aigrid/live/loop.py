@@ -56,6 +56,7 @@ from aigrid.backends import (
     Launch,
     RunState,
     RunStatus,
+    SupportsNotice,
     SupportsPing,
     SupportsPollMany,
 )
@@ -132,6 +133,11 @@ class Running:
     """The name of the backend the run goes (or went) to: its pool's when it was admitted."""
     stop_sent: bool = False
     """Whether the backend took the request to stop it (cancel or preemption)."""
+    grace_until: float | None = None
+    """Preempted with a grace period and told so: when it is to be stopped (None: not in a
+    grace period)."""
+    noticed: bool = False
+    """Told it is preempted: whatever it ends as, it stopped for that."""
     maybe_sent: bool = False
     """Not confirmed dispatched, but a submit may have reached the backend (before a restart,
     or a submit that timed out): it stays bound to that backend and is submitted again there."""
@@ -249,6 +255,7 @@ class SchedulingLoop:
             self._probe()
             self._intake(now)
             self._cancel(now)
+            self._end_graces(now)
             self._reconcile(now)
             if not self._preempting():
                 # While preempted jobs are still stopping, their GPUs are not free yet: the
@@ -260,10 +267,14 @@ class SchedulingLoop:
 
     def _preempting(self) -> bool:
         """Whether a preempted job is still stopping (for at most `PREEMPT_STOP_S`: a job that
-        does not stop then no longer holds back every other decision; it keeps its GPUs)."""
+        does not stop then no longer holds back every other decision; it keeps its GPUs). A job
+        in its grace period holds back nothing: the scheduler counts its GPUs as being freed
+        (`ClusterState.stopping`), as the twin does."""
         now = time.monotonic()
         return any(
-            r.preempted_by is not None and now - r.preempted_at < PREEMPT_STOP_S
+            r.preempted_by is not None
+            and r.grace_until is None
+            and now - r.preempted_at < PREEMPT_STOP_S
             for r in self.running.values()
         )
 
@@ -500,7 +511,21 @@ class SchedulingLoop:
         """Send the cancels and preemptions not yet taken (asked now, or their backend was
         away when they were asked)."""
         for run in self.running.values():
-            if run.stopping and not run.stop_sent and run.handle is not None:
+            if (
+                run.stopping
+                and not run.stop_sent
+                and run.handle is not None
+                and run.grace_until is None
+            ):
+                self._stop(run)
+
+    def _end_graces(self, now: float) -> None:
+        """Stop the preempted jobs whose grace period is over."""
+        for run in self.running.values():
+            if run.grace_until is not None and now >= run.grace_until:
+                run.grace_until = None
+                run.preempted_at = time.monotonic()
+                run.stop_sent = False
                 self._stop(run)
 
     def _stop(self, run: Running) -> None:
@@ -579,7 +604,15 @@ class SchedulingLoop:
         start = status.started_s if status.started_s is not None else job.start_s or now
         end = status.ended_s if status.ended_s is not None else now
         runtime = min(max(0.0, end - start), run.time_limit_s)
-        if status.state is RunState.CANCELLED and run.preempted_by and not run.cancelling:
+        if (
+            run.preempted_by
+            and not run.cancelling
+            and (
+                status.state is RunState.CANCELLED
+                # Told it is preempted, it stops for that however it exits (as Slurm requeues).
+                or (run.noticed and status.state is not RunState.TIMED_OUT)
+            )
+        ):
             return Ending(run, JobState.PENDING, None, runtime, run.preempted_by)
         # A cancel asked here needs no cause; one from the backend's side keeps what it said.
         detail = None if run.cancelling else status.detail or None
@@ -851,9 +884,32 @@ class SchedulingLoop:
             if run.handle is None:
                 not_started.append(Ending(run, JobState.PENDING, None, 0.0, run.preempted_by))
                 continue
+            if p.grace_s > 0 and self._notice(run):
+                run.grace_until = now + p.grace_s
+                self.state.stopping[p.job_id] = run.grace_until
+                continue
             self._stop(run)
         if not_started:
             self._end(now, not_started)
+
+    def _notice(self, run: Running) -> bool:
+        """Tell a preempted run it will be stopped, where its backend can (see
+        `SupportsNotice`); False if it cannot be told (it is then stopped at once)."""
+        backend = self._backend(run)
+        if run.handle is None or run.backend in self.outages:
+            return False
+        if not isinstance(backend, SupportsNotice):
+            return False
+        try:
+            backend.notice(run.handle)
+        except BackendUnreachable as exc:
+            self._away(run.backend, exc)
+            return False
+        except BackendError as exc:
+            log.warning("job %d: telling it of its preemption failed: %s", run.job.id, exc)
+            return False
+        run.noticed = True
+        return True
 
     # -- 5. dispatch -----------------------------------------------------------------------------
 

@@ -61,9 +61,6 @@ def prepare(
     if opts.policy.defer_batch:
         # Deferral needs each site's tariff clock, which the live store does not hold yet.
         raise UsageError("the live service does not run the 'defer' option yet")
-    if opts.policy.grace_s > 0:
-        # Backends stop a job at once (or by their own kill wait): none tells it first yet.
-        raise UsageError("the live service does not run the 'grace' option yet")
     fleet = fleet_for(opts.fleet, opts.gpus)
     if backend is None:
         made = BackendContext((opts.jobs_dir or default_jobs_dir(opts.db)).resolve())
