@@ -310,13 +310,15 @@ class FairOrder:
     cycle's cost per job O(depth).
     """
 
-    __slots__ = ("_borrows", "_shares", "now", "state")
+    __slots__ = ("_borrows", "_keyed", "_shares", "now", "state")
 
     def __init__(self, state: ClusterState, now: float) -> None:
         self.state = state
         self.now = now
         self._shares: dict[int, float] = {}
         """Node of the quota tree -> its share (`node_share`)."""
+        self._keyed: dict[int, dict[str, tuple[float, ...]]] = {}
+        """Root of a tree -> program -> its shares as the key has them (padded)."""
         self._borrows: dict[str, dict[int, bool]] = {}
         """program -> GPUs -> whether a job of that many would borrow."""
 
@@ -329,17 +331,24 @@ class FairOrder:
         if borrows is None:
             borrows = by_gpus[job.gpus] = would_borrow(self.state, job)
         state = self.state
-        cache = self._shares
-        shares = []
-        for i in reversed(state.tree.paths[program]):
-            s = cache.get(i)
-            if s is None:
-                s = cache[i] = node_share(state, i, self.now)
-            shares.append(s)
+        path = state.tree.paths[program]
+        by_program = self._keyed.get(path[-1])
+        if by_program is None:
+            by_program = self._keyed[path[-1]] = {}
+        padded = by_program.get(program)
+        if padded is None:
+            cache = self._shares
+            shares = []
+            for i in reversed(path):
+                s = cache.get(i)
+                if s is None:
+                    s = cache[i] = node_share(state, i, self.now)
+                shares.append(s)
+            padded = by_program[program] = _padded(state, shares)
         return (
             1.0 if borrows else 0.0,
             -job.priority_class.priority,
-            *_padded(state, shares),
+            *padded,
             job.submit_s,
             job.id,
         )
@@ -348,8 +357,10 @@ class FairOrder:
         """A job of `program` was admitted: its shares, and those of every cohort above it
         (hence of every program in its tree), have grown."""
         self._borrows.pop(program, None)
-        for i in self.state.tree.paths[program]:
+        path = self.state.tree.paths[program]
+        for i in path:
             self._shares.pop(i, None)
+        self._keyed.pop(path[-1], None)  # every program of the tree has a share that grew
 
 
 def fair_key(state: ClusterState, job: Job, now: float = 0.0) -> OrderKey:

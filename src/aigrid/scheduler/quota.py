@@ -66,7 +66,9 @@ class _Node:
     """A program that may not borrow at all: a borrowing limit of 0 on every key."""
 
     def limit(self, key: str) -> int | None:
-        return 0 if self.borrows_nothing else self.borrowing_limit.get(key)
+        if self.borrows_nothing:
+            return 0
+        return self.borrowing_limit.get(key) if self.borrowing_limit else None
 
 
 class QuotaTree:
@@ -133,6 +135,8 @@ class QuotaTree:
             all_paths.append(tuple(path))
         self.paths: dict[str, tuple[int, ...]] = {pid: all_paths[i] for pid, i in programs.items()}
         """Program -> the nodes from the program up to its root."""
+        self._down = {pid: tuple(reversed(path[:-1])) for pid, path in self.paths.items()}
+        """Program -> the nodes below its root down to it, top first."""
         self._depth = [len(p) for p in all_paths]
         self.levels = max([2, *(len(path) for path in self.paths.values())])
         """How many shares fair sharing compares per job: one per level of the deepest path
@@ -255,20 +259,29 @@ class QuotaTree:
         return self.above[i].get(key, 0)
 
     def available(self, program: str, key: str) -> int | float:
-        """GPUs of `key` a job of `program` may take now (see the module)."""
+        """GPUs of `key` a job of `program` may take now (see the module). On the scheduler's
+        hot path: one call per pool a job is tried on."""
         path = self.paths[program]
         root = path[-1]
-        avail: float = self.subtree[root].get(key, 0) - self.used(root, key)
-        for i in reversed(path[:-1]):
-            node = self.nodes[i]
-            used = self.used(i, key)
-            g = self.guaranteed[i].get(key, 0)
-            from_parent = max(avail, 0)
+        if root == path[0]:  # a program in no cohort
+            return self.subtree[root].get(key, 0) - self.leaf_usage[program].get(key, 0)
+        avail: float = self.subtree[root].get(key, 0) - self.above[root].get(key, 0)
+        nodes = self.nodes
+        guaranteed = self.guaranteed
+        above = self.above
+        for i in self._down[program]:
+            node = nodes[i]
+            if node.is_program:
+                used = self.leaf_usage[node.name].get(key, 0)
+            else:
+                used = above[i].get(key, 0)
+            g = guaranteed[i].get(key, 0)
+            from_parent = avail if avail > 0 else 0
             limit = node.limit(key)
             if limit is not None:
-                stored = self.lendable[i].get(key, 0)
-                from_parent = min(from_parent, stored - max(0, used - g) + limit)
-            avail = max(0, g - used) + from_parent
+                beyond = used - g if used > g else 0
+                from_parent = min(from_parent, self.lendable[i].get(key, 0) - beyond + limit)
+            avail = (g - used if g > used else 0) + from_parent
         return avail
 
     def ceiling(self, program: str, key: str) -> int | float:
