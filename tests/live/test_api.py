@@ -222,6 +222,7 @@ def test_a_pending_job_shows_its_place_in_the_order(admin: Client) -> None:
         {"gpu_model": "gpu", "decayed_gpus": 0.0, "held_gpus": 4, "nominal_gpus": 4, "share": 1.0}
     ]
     assert (order["policy"], order["weight"], order["half_life_s"]) == ("fair", 1.0, 0.0)
+    assert order["cohorts"] == ([order["cohort"]] if order["cohort"] else [])
     assert admin.job(blocker["id"])["order"] is None  # it runs
     assert all(j["order"] is None for j in admin.jobs())  # lists leave it out
     admin.cancel(waiting["id"])

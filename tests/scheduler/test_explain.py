@@ -21,9 +21,41 @@ from aigrid.scheduler import (
     decide,
     explain_order,
 )
-from tests.builders import fleet, job, pool, program, tenancy
+from tests.builders import cohort, fleet, job, pool, program, tenancy
 
 HOUR = 3600.0
+
+
+def test_a_deeper_tree_compares_one_share_per_level() -> None:
+    """p1 sits in `academia` under `nation`; p3 in no cohort. Their keys have one share per
+    level of the deepest path (nation, academia, program), p3's padded with its own share."""
+    t = tenancy(
+        program("p1", {"H100": 8}, cohort="academia"),
+        program("p2", {"H100": 8}, cohort="industry"),
+        program("p3", {"H100": 8}),
+        cohorts=[
+            cohort("nation", weight=2.0),
+            cohort("academia", parent="nation"),
+            cohort("industry", parent="nation"),
+        ],
+    )
+    state = ClusterState(fleet([pool("h", nodes=4)]), t)
+    state.allocate("p1", Placement(0, (0,), (4,)))
+    state.allocate("p2", Placement(0, (1,), (8,)))
+    b = explain_order(state, job(2, program="p1", id=1), Policy(), 0.0)
+    assert [f.name for f in b.factors][2:5] == [
+        "cohort share, level 1",
+        "cohort share, level 2",
+        "program share",
+    ]
+    # nation: 12 held of 16, weight 2; academia: 4 of 8; p1: 4 of 8.
+    assert b.key[2:5] == pytest.approx((12 / 32, 4 / 8, 4 / 8))
+    assert [c.scope for c in b.cohorts] == ["nation", "academia"]
+    assert b.cohort is not None and b.cohort.scope == "academia"
+    lone = explain_order(state, job(2, program="p3", id=2), Policy(), 0.0)
+    assert lone.key[2:5] == (0.0, 0.0, 0.0)
+    assert lone.factors[2].detail == "in no cohort at this level: its program's share"
+    assert lone.cohorts == () and lone.cohort is None
 
 
 def test_the_factors_of_a_fair_key_with_a_usage_history() -> None:

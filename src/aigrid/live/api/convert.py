@@ -112,6 +112,7 @@ def order(b: OrderBreakdown) -> OrderPublic:
         half_life_s=b.half_life_s,
         program=_share(b.program),
         cohort=_share(b.cohort),
+        cohorts=[s for s in map(_share, b.cohorts) if s is not None],
     )
 
 

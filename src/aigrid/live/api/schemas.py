@@ -188,7 +188,11 @@ class OrderPublic(BaseModel):
     weight: float = Field(description="the program's weight in fair sharing")
     half_life_s: float = Field(description="half-life of the usage history; 0: none")
     program: SharePublic | None
-    cohort: SharePublic | None
+    cohort: SharePublic | None = Field(description="the program's own cohort")
+    cohorts: list[SharePublic] = Field(
+        default_factory=list,
+        description="every cohort above the program, from the top of its tree down",
+    )
 
 
 class JobPublic(BaseModel):
