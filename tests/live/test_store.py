@@ -1,11 +1,14 @@
-"""The live store: migrations on both databases, the schema they make, the fleet, and the
-ledger's uniqueness."""
+"""The live store: migrations on both databases (from the revision before, with data), the
+schema they make, the fleet, the tenancy as the scheduler sees it, and the ledger's
+uniqueness."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, select
@@ -14,12 +17,19 @@ from sqlalchemy.exc import IntegrityError
 from aigrid.errors import UsageError
 from aigrid.live.fleet import local_fleet
 from aigrid.live.service import Role, ServiceContext, authenticate
-from aigrid.live.service.admin import create_grant, create_org, create_program, issue_token
+from aigrid.live.service.admin import (
+    create_cohort,
+    create_grant,
+    create_org,
+    create_program,
+    issue_token,
+)
 from aigrid.live.service.jobs import JobRequest, submit
 from aigrid.live.store import Store, current_revision, database_url, head_revision, upgrade
 from aigrid.live.store.fleet import load_fleet, save_fleet
 from aigrid.live.store.models import Base, LedgerEntryRow, NodeRow
-from aigrid.model import TenantClass
+from aigrid.live.store.tenancy import load_tenancy
+from aigrid.model import Cohort, Program, TenantClass
 from aigrid.scenario import load_scenario
 
 
@@ -102,3 +112,84 @@ def test_each_revision_upgrades_from_the_one_before(db_url: str) -> None:
         assert current_revision(s.engine) == head_revision()
     finally:
         s.close()
+
+
+def test_the_quota_tree_revision_keeps_programs_quotas(db_url: str) -> None:
+    """From 0005, with a program and its quota stored: 0006 renames the quota's column to a
+    quota key and adds cohorts and limits, and the tenancy reads as before, with none."""
+    s = Store.open(db_url)
+    try:
+        upgrade(s.engine, "0005")
+        programs = sa.table(
+            "programs",
+            *(sa.column(c) for c in ("id", "name", "budget_krw", "cohort", "borrowing")),
+            *(sa.column(c) for c in ("weight", "held_krw", "spent_krw", "created_s")),
+            sa.column("owners", sa.JSON),
+        )
+        quotas = sa.table(
+            "program_quotas", sa.column("program"), sa.column("gpu_model"), sa.column("gpus")
+        )
+        with s.engine.begin() as conn:
+            conn.execute(
+                programs.insert(),
+                [{"id": "p", "name": "P", "budget_krw": None, "cohort": "c", "borrowing": True,
+                  "weight": 2.0, "held_krw": 0, "spent_krw": 0, "created_s": 1.0,
+                  "owners": ["local"]}],
+            )  # fmt: skip
+            conn.execute(quotas.insert(), [{"program": "p", "gpu_model": "gpu", "gpus": 3}])
+        upgrade(s.engine)
+        assert current_revision(s.engine) == head_revision()
+        with s.read() as session:
+            tenancy, _ = load_tenancy(session)
+        assert tenancy.programs["p"] == Program(
+            "p", "P", math.inf, {"gpu": 3}, ("local",), cohort="c", weight=2.0
+        )
+        assert tenancy.cohorts == {}
+    finally:
+        s.close()
+
+
+def test_cohorts_and_limits_are_stored_and_loaded_as_the_scheduler_sees_them(
+    store: Store,
+) -> None:
+    ctx = ServiceContext(store)
+    with store.write() as s:
+        save_fleet(s, local_fleet(8), "local")
+    admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
+    create_cohort(ctx, admin, "grid", quota={"gpu": 2})
+    create_cohort(
+        ctx,
+        admin,
+        "industry",
+        parent="grid",
+        borrowing_limit={"local/gpu": 1},
+        lending_limit={"gpu": 3},
+        weight=2.0,
+    )
+    create_program(
+        ctx,
+        admin,
+        "p",
+        quota={"local/gpu": 4},
+        cohort="industry",
+        borrowing_limit={"gpu": 0},
+        lending_limit={"local/gpu": 2},
+    )
+    with store.read() as s:
+        tenancy, _ = load_tenancy(s)
+    assert tenancy.cohorts == {
+        "grid": Cohort("grid", quota={"gpu": 2}),
+        "industry": Cohort(
+            "industry",
+            parent="grid",
+            borrowing_limit={"local/gpu": 1},
+            lending_limit={"gpu": 3},
+            weight=2.0,
+        ),
+    }
+    p = tenancy.programs["p"]
+    assert (p.quota, p.borrowing_limit, p.lending_limit) == (
+        {"local/gpu": 4},
+        {"gpu": 0},
+        {"local/gpu": 2},
+    )

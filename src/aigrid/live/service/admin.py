@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, exists, or_, select, true, update
 from sqlalchemy.orm import Session
@@ -14,6 +14,11 @@ from aigrid.live.service.auth import NewToken, Principal, Role, new_token
 from aigrid.live.service.context import ServiceContext
 from aigrid.live.store.engine import Store
 from aigrid.live.store.models import (
+    BORROWING,
+    LENDING,
+    CohortLimitRow,
+    CohortQuotaRow,
+    CohortRow,
     GpuModelRow,
     GrantRow,
     Meta,
@@ -21,17 +26,19 @@ from aigrid.live.store.models import (
     OwnerRow,
     PoolRow,
     PriceFractionRow,
+    ProgramLimitRow,
     ProgramRow,
     QuotaRow,
     TokenRow,
 )
-from aigrid.model import TenantClass
+from aigrid.live.store.tenancy import load_cohorts, program_limits
+from aigrid.model import Cohort, TenantClass
 
 TENANCY_VERSION = "tenancy_version"
 
 
 def bump_tenancy(session: Session) -> None:
-    """Record that programs changed, so the scheduling loop rebuilds its state."""
+    """Record that programs or cohorts changed, so the scheduling loop rebuilds its state."""
     row = session.get(Meta, TENANCY_VERSION)
     if row is None:
         session.add(Meta(key=TENANCY_VERSION, value="1"))
@@ -85,22 +92,80 @@ def get_org(ctx: ServiceContext, who: Principal, id: str) -> OrgRow:
 
 @dataclass(frozen=True, slots=True)
 class ProgramView:
-    """A program with its quota and price fractions."""
+    """A program with its quota, limits and price fractions."""
 
     row: ProgramRow
     quota: dict[str, int]
     price_fraction: dict[str, float]
+    borrowing_limit: dict[str, int] = field(default_factory=dict)
+    lending_limit: dict[str, int] = field(default_factory=dict)
 
 
 def _program_view(s: Session, row: ProgramRow) -> ProgramView:
     quota = {
-        q.gpu_model: q.gpus for q in s.scalars(select(QuotaRow).where(QuotaRow.program == row.id))
+        q.quota_key: q.gpus for q in s.scalars(select(QuotaRow).where(QuotaRow.program == row.id))
     }
     fractions = {
         f.tenant_class: f.fraction
         for f in s.scalars(select(PriceFractionRow).where(PriceFractionRow.program == row.id))
     }
-    return ProgramView(row, quota, fractions)
+    limits = program_limits(s, row.id)
+    return ProgramView(
+        row,
+        quota,
+        fractions,
+        borrowing_limit=limits[BORROWING].get(row.id, {}),
+        lending_limit=limits[LENDING].get(row.id, {}),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FleetNames:
+    """The GPU models and owners of the stored fleet: what a quota key may name."""
+
+    models: frozenset[str]
+    owners: frozenset[str]
+
+    @classmethod
+    def of(cls, s: Session) -> FleetNames:
+        return cls(
+            frozenset(s.scalars(select(GpuModelRow.name))),
+            frozenset(s.scalars(select(OwnerRow.id))),
+        )
+
+    def check_key(self, field: str, key: str) -> None:
+        """A quota key names a GPU model of the fleet, or `owner/model` with a known owner
+        too; anything else would be a quota that no pool ever counts against."""
+        owner, slash, model = key.rpartition("/")
+        if slash and owner not in self.owners:
+            raise InvalidRequestError(
+                f"{field} names owner {owner!r} in key {key!r}, which the fleet does not have "
+                f"(it has: {', '.join(sorted(self.owners)) or 'none'})"
+            )
+        if model not in self.models:
+            raise InvalidRequestError(
+                f"{field} names GPU model {model!r}, which the fleet does not have "
+                f"(it has: {', '.join(sorted(self.models)) or 'none'})"
+            )
+
+    def check_amounts(self, field: str, amounts: Mapping[str, int]) -> None:
+        """Every key known, every amount a whole number of GPUs >= 0."""
+        for key, gpus in amounts.items():
+            self.check_key(field, key)
+            if gpus < 0:
+                raise InvalidRequestError(f"{field} of {key} must be >= 0, got {gpus}")
+
+
+def _check_weight(weight: float) -> None:
+    if not 0 < weight < math.inf:
+        raise InvalidRequestError(f"weight must be a finite number > 0, got {weight}")
+
+
+def _limit_items(limits: Mapping[str, Mapping[str, int]]) -> Iterator[tuple[str, str, int]]:
+    """(kind, quota key, GPUs) of limits given by kind (borrowing, lending) -> key -> GPUs."""
+    for kind, amounts in limits.items():
+        for key, gpus in amounts.items():
+            yield kind, key, gpus
 
 
 def create_program(
@@ -116,33 +181,32 @@ def create_program(
     borrowing: bool = True,
     price_fraction: Mapping[TenantClass, float] | None = None,
     weight: float = 1.0,
+    borrowing_limit: Mapping[str, int] | None = None,
+    lending_limit: Mapping[str, int] | None = None,
 ) -> ProgramView:
     """A program. No quota means the whole fleet's GPUs of every model; no owners means every
-    owner's pools; no budget means unlimited. `weight`: its weight in fair sharing."""
+    owner's pools; no budget means unlimited. `weight`: its weight in fair sharing. Quota and
+    limits are per quota key, a GPU model or `owner/model`; `borrowing_limit` caps what it may
+    take beyond its quota from its cohort, `lending_limit` what of its quota it lends (the
+    rest is kept for its own jobs); a key not named has no limit."""
     who.require_admin()
     if budget_krw is not None and not 0 <= budget_krw < math.inf:
         raise InvalidRequestError(f"budget_krw must be a finite amount >= 0, got {budget_krw}")
-    if not 0 < weight < math.inf:
-        raise InvalidRequestError(f"weight must be a finite number > 0, got {weight}")
+    _check_weight(weight)
+    limits = {BORROWING: borrowing_limit or {}, LENDING: lending_limit or {}}
     with ctx.store.write() as s:
         if s.get(ProgramRow, id) is not None:
             raise ConflictError(f"program {id!r} exists already")
-        models = set(s.scalars(select(GpuModelRow.name)))
-        known_owners = set(s.scalars(select(OwnerRow.id)))
+        names = FleetNames.of(s)
         if quota is None:
             quota = {}
             for p in s.scalars(select(PoolRow)):
                 quota[p.gpu_model] = quota.get(p.gpu_model, 0) + p.gpus_per_node * p.nodes
-        for model, gpus in quota.items():
-            if model not in models:
-                raise InvalidRequestError(
-                    f"quota names GPU model {model!r}, which the fleet does not have "
-                    f"(it has: {', '.join(sorted(models)) or 'none'})"
-                )
-            if gpus < 0:
-                raise InvalidRequestError(f"quota of {model} must be >= 0, got {gpus}")
+        names.check_amounts("quota", quota)
+        for kind, amounts in limits.items():
+            names.check_amounts(f"{kind}_limit", amounts)
         for owner in owners:
-            if owner not in known_owners:
+            if owner not in names.owners:
                 raise InvalidRequestError(f"no owner {owner!r} in the fleet")
         for cls, fraction in (price_fraction or {}).items():
             if not 0 <= fraction < math.inf:
@@ -151,7 +215,7 @@ def create_program(
             id=id,
             name=name or id,
             budget_krw=None if budget_krw is None else math.floor(budget_krw),
-            owners=sorted(owners or known_owners),
+            owners=sorted(owners or names.owners),
             cohort=cohort,
             borrowing=borrowing,
             weight=weight,
@@ -161,7 +225,11 @@ def create_program(
         )
         s.add(row)
         s.flush()
-        s.add_all(QuotaRow(program=id, gpu_model=m, gpus=g) for m, g in quota.items())
+        s.add_all(QuotaRow(program=id, quota_key=k, gpus=g) for k, g in quota.items())
+        s.add_all(
+            ProgramLimitRow(program=id, kind=kind, quota_key=key, gpus=gpus)
+            for kind, key, gpus in _limit_items(limits)
+        )
         s.add_all(
             PriceFractionRow(program=id, tenant_class=c.value, fraction=f)
             for c, f in (price_fraction or {}).items()
@@ -192,6 +260,76 @@ def get_program(ctx: ServiceContext, who: Principal, id: str) -> ProgramView:
         if row is None:
             raise NotFoundError(f"no program {id!r}")
         return _program_view(s, row)
+
+
+# -- cohorts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CohortView:
+    """A cohort with its own quota and its limits, per quota key."""
+
+    row: CohortRow
+    cohort: Cohort
+
+
+def create_cohort(
+    ctx: ServiceContext,
+    who: Principal,
+    id: str,
+    *,
+    parent: str | None = None,
+    quota: Mapping[str, int] | None = None,
+    borrowing_limit: Mapping[str, int] | None = None,
+    lending_limit: Mapping[str, int] | None = None,
+    weight: float = 1.0,
+) -> CohortView:
+    """A cohort of the quota tree, under `parent` (a cohort created before; none: a root).
+    Programs join it by naming it as their cohort, cohorts by naming it as their parent.
+    `quota` is its own, given to the cohort as a whole; `borrowing_limit` caps what the whole
+    cohort takes beyond its subtree's quota from its parent, `lending_limit` what of it the
+    cohort lends its siblings (the rest is kept for its members). A cohort that programs name
+    before it is created was a root with nothing of its own; creating it gives it these."""
+    who.require_admin()
+    _check_weight(weight)
+    limits = {BORROWING: borrowing_limit or {}, LENDING: lending_limit or {}}
+    with ctx.store.write() as s:
+        if s.get(CohortRow, id) is not None:
+            raise ConflictError(f"cohort {id!r} exists already")
+        if parent is not None and s.get(CohortRow, parent) is None:
+            raise NotFoundError(f"no cohort {parent!r} to be the parent (create it first)")
+        names = FleetNames.of(s)
+        names.check_amounts("quota", quota or {})
+        for kind, amounts in limits.items():
+            names.check_amounts(f"{kind}_limit", amounts)
+        row = CohortRow(id=id, parent=parent, weight=weight, created_s=ctx.clock())
+        s.add(row)
+        s.flush()
+        s.add_all(CohortQuotaRow(cohort=id, quota_key=k, gpus=g) for k, g in (quota or {}).items())
+        s.add_all(
+            CohortLimitRow(cohort=id, kind=kind, quota_key=key, gpus=gpus)
+            for kind, key, gpus in _limit_items(limits)
+        )
+        bump_tenancy(s)
+        s.flush()
+        return CohortView(row, load_cohorts(s)[id])
+
+
+def list_cohorts(ctx: ServiceContext, who: Principal) -> list[CohortView]:
+    """Every cohort, to anyone authenticated: cohorts name no org and no program, and a
+    member needs them to understand why a job waits for a borrowing limit."""
+    with ctx.store.read() as s:
+        cohorts = load_cohorts(s)
+        rows = s.scalars(select(CohortRow).order_by(CohortRow.id)).all()
+        return [CohortView(r, cohorts[r.id]) for r in rows]
+
+
+def get_cohort(ctx: ServiceContext, who: Principal, id: str) -> CohortView:
+    with ctx.store.read() as s:
+        row = s.get(CohortRow, id)
+        if row is None:
+            raise NotFoundError(f"no cohort {id!r}")
+        return CohortView(row, load_cohorts(s)[id])
 
 
 # -- grants -----------------------------------------------------------------------------------

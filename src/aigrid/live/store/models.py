@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     ForeignKey,
     Index,
     MetaData,
@@ -32,6 +33,11 @@ NAMING = {
 }
 
 Id = String(64)
+QuotaKey = String(129)
+"""A GPU model, or `owner/model`: two ids and a slash."""
+BORROWING = "borrowing"
+LENDING = "lending"
+LIMIT_KINDS = "kind IN ('borrowing', 'lending')"
 
 
 class Base(DeclarativeBase):
@@ -138,11 +144,57 @@ class ProgramRow(Base):
 
 
 class QuotaRow(Base):
-    """A program's nominal quota of one GPU model, in GPUs."""
+    """A program's nominal quota of one quota key (a GPU model, or `owner/model`), in GPUs."""
 
     __tablename__ = "program_quotas"
     program: Mapped[str] = mapped_column(ForeignKey("programs.id"), primary_key=True)
-    gpu_model: Mapped[str] = mapped_column(Id, primary_key=True)
+    quota_key: Mapped[str] = mapped_column(QuotaKey, primary_key=True)
+    gpus: Mapped[int]
+
+
+class ProgramLimitRow(Base):
+    """A program's borrowing or lending limit (`kind`) of one quota key, in GPUs: at most
+    that many beyond its quota it may borrow, or of its quota it may lend. A key with no row
+    has no limit."""
+
+    __tablename__ = "program_limits"
+    __table_args__ = (CheckConstraint(LIMIT_KINDS, name="kind"),)
+    program: Mapped[str] = mapped_column(ForeignKey("programs.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    quota_key: Mapped[str] = mapped_column(QuotaKey, primary_key=True)
+    gpus: Mapped[int]
+
+
+class CohortRow(Base):
+    """A declared cohort of the quota tree (`aigrid.model.Cohort`). Programs may name a
+    cohort that has no row: it is then a root with no quota and no limits of its own."""
+
+    __tablename__ = "cohorts"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    parent: Mapped[str | None] = mapped_column(ForeignKey("cohorts.id"))
+    weight: Mapped[float]
+    """Its weight in fair sharing among its siblings."""
+    created_s: Mapped[float]
+
+
+class CohortQuotaRow(Base):
+    """A cohort's own nominal quota of one quota key, given to the cohort as a whole."""
+
+    __tablename__ = "cohort_quotas"
+    cohort: Mapped[str] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    quota_key: Mapped[str] = mapped_column(QuotaKey, primary_key=True)
+    gpus: Mapped[int]
+
+
+class CohortLimitRow(Base):
+    """A cohort's borrowing or lending limit of one quota key, toward its parent's other
+    members (as `ProgramLimitRow` for a program)."""
+
+    __tablename__ = "cohort_limits"
+    __table_args__ = (CheckConstraint(LIMIT_KINDS, name="kind"),)
+    cohort: Mapped[str] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    quota_key: Mapped[str] = mapped_column(QuotaKey, primary_key=True)
     gpus: Mapped[int]
 
 
