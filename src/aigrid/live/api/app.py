@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from aigrid.live.api.routes import grants, health, jobs, orgs, programs, tokens, usage
+from aigrid.live.api.routes import (
+    cohorts,
+    grants,
+    health,
+    jobs,
+    orgs,
+    programs,
+    tokens,
+    usage,
+)
 from aigrid.live.errors import LiveError, UnauthorizedError
 from aigrid.live.service import ServiceContext
 
@@ -20,7 +29,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     )
     app.state.context = ctx
     app.state.metrics = health.metrics_registry(ctx)
-    for module in (jobs, orgs, programs, grants, tokens, usage, health):
+    for module in (jobs, orgs, programs, cohorts, grants, tokens, usage, health):
         app.include_router(module.router)
 
     @app.exception_handler(LiveError)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from aigrid.live.api.schemas import (
+    CohortPublic,
     GrantPublic,
     JobPublic,
     OrderFactorPublic,
@@ -17,7 +18,7 @@ from aigrid.live.api.schemas import (
     TokenPublic,
     at,
 )
-from aigrid.live.service.admin import ProgramView
+from aigrid.live.service.admin import CohortView, ProgramView
 from aigrid.live.service.auth import Role
 from aigrid.live.store.models import GrantRow, JobRow, OrgRow, TokenRow
 from aigrid.model import JobState, PriorityClass, TenantClass
@@ -46,6 +47,23 @@ def program(view: ProgramView) -> ProgramPublic:
         borrowing=r.borrowing,
         price_fraction=view.price_fraction,
         weight=r.weight,
+        borrowing_limit=view.borrowing_limit,
+        lending_limit=view.lending_limit,
+    )
+
+
+def cohort(view: CohortView) -> CohortPublic:
+    c = view.cohort
+    created = at(view.row.created_s)
+    assert created is not None
+    return CohortPublic(
+        id=c.id,
+        parent=c.parent,
+        quota=dict(c.quota),
+        borrowing_limit=dict(c.borrowing_limit),
+        lending_limit=dict(c.lending_limit),
+        weight=c.weight,
+        created_at=created,
     )
 
 

@@ -44,12 +44,24 @@ class OrgPublic(BaseModel):
 # -- programs ---------------------------------------------------------------------------------
 
 
+Gpus = Annotated[int, Field(ge=0)]
+QUOTA_KEYS = "per quota key: a GPU model, or owner/model for that model in one owner's pools"
+BORROWING_LIMIT = (
+    "at most this many GPUs beyond its quota it may borrow, per quota key; a key not named: "
+    "no limit"
+)
+LENDING_LIMIT = (
+    "at most this many GPUs of its quota it lends to others, per quota key; the rest is "
+    "kept for its own jobs; a key not named: no limit"
+)
+
+
 class ProgramCreate(_In):
     id: Name
     name: str = Field("", max_length=200)
     budget_krw: float | None = Field(None, ge=0, description="None: unlimited")
-    quota: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
-        None, description="GPUs per GPU model; None: the whole fleet"
+    quota: dict[str, Gpus] | None = Field(
+        None, description=f"GPUs {QUOTA_KEYS}; None: the whole fleet"
     )
     owners: list[str] = Field(default_factory=list, description="empty: every owner's pools")
     cohort: str | None = None
@@ -58,6 +70,8 @@ class ProgramCreate(_In):
         default_factory=dict, description="of the list price, per tenant class (default 1)"
     )
     weight: float = Field(1.0, gt=0, le=1e6, description="its weight in fair sharing")
+    borrowing_limit: dict[str, Gpus] = Field(default_factory=dict, description=BORROWING_LIMIT)
+    lending_limit: dict[str, Gpus] = Field(default_factory=dict, description=LENDING_LIMIT)
 
 
 class ProgramPublic(BaseModel):
@@ -72,6 +86,37 @@ class ProgramPublic(BaseModel):
     borrowing: bool
     price_fraction: dict[str, float]
     weight: float
+    borrowing_limit: dict[str, int] = Field(default_factory=dict)
+    lending_limit: dict[str, int] = Field(default_factory=dict)
+
+
+# -- cohorts ----------------------------------------------------------------------------------
+
+
+class CohortCreate(_In):
+    id: Name
+    parent: str | None = Field(None, description="a cohort created before; None: a root")
+    quota: dict[str, Gpus] = Field(
+        default_factory=dict,
+        description=f"its own GPUs, given to the cohort as a whole, {QUOTA_KEYS}",
+    )
+    borrowing_limit: dict[str, Gpus] = Field(
+        default_factory=dict, description=f"{BORROWING_LIMIT} (the whole cohort, from its parent)"
+    )
+    lending_limit: dict[str, Gpus] = Field(
+        default_factory=dict, description=f"{LENDING_LIMIT} (to its parent's other members)"
+    )
+    weight: float = Field(1.0, gt=0, le=1e6, description="its weight in fair sharing")
+
+
+class CohortPublic(BaseModel):
+    id: str
+    parent: str | None
+    quota: dict[str, int]
+    borrowing_limit: dict[str, int]
+    lending_limit: dict[str, int]
+    weight: float
+    created_at: datetime
 
 
 # -- grants -----------------------------------------------------------------------------------

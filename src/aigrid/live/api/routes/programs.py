@@ -1,4 +1,4 @@
-"""/programs: funded access programs with quota, budget and prices."""
+"""/programs: funded access programs with quota, limits, budget and prices."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ def create(body: ProgramCreate, ctx: Context, who: Caller) -> ProgramPublic:
         borrowing=body.borrowing,
         price_fraction=body.price_fraction,
         weight=body.weight,
+        borrowing_limit=body.borrowing_limit,
+        lending_limit=body.lending_limit,
     )
     return convert.program(view)
 
