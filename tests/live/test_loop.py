@@ -11,7 +11,13 @@ from aigrid.live.errors import ForbiddenError
 from aigrid.live.fleet import local_fleet
 from aigrid.live.loop import SchedulingLoop
 from aigrid.live.service import Principal, Role, ServiceContext, authenticate
-from aigrid.live.service.admin import create_grant, create_org, create_program, issue_token
+from aigrid.live.service.admin import (
+    create_cohort,
+    create_grant,
+    create_org,
+    create_program,
+    issue_token,
+)
 from aigrid.live.service.jobs import JobRequest, get_job, submit
 from aigrid.live.store import Store
 from aigrid.live.store.fleet import save_fleet
@@ -19,6 +25,9 @@ from aigrid.live.store.models import DecisionRow, LedgerEntryRow
 from aigrid.model import Fleet, PriorityClass, TenantClass
 from aigrid.scenario import load_scenario
 from aigrid.scheduler import Policy
+
+KEY = "local/gpu"
+"""The local fleet's GPUs as a quota key of their owner (owner/model)."""
 
 
 def setup(store: Store, fleet: Fleet | None = None) -> tuple[ServiceContext, Principal]:
@@ -344,3 +353,72 @@ def test_a_grace_period_tells_the_job_and_stops_it_when_it_ends(store: Store) ->
     assert get_job(ctx, admin, low_id).state == "pending"
     assert get_job(ctx, admin, high_id).state == "running"
     assert get_job(ctx, admin, high2).state == "running"
+
+
+def test_cohorts_and_limits_set_live_shape_who_may_borrow(store: Store) -> None:
+    """A quota tree set up through the service, keyed `local/gpu` (owner/model), on 8 GPUs:
+    cohorts `industry` and `national` under `grid`. `lender` (industry, 6 GPUs) lends at most
+    2, so while `borrower` (national, 2) borrows those, 4 stay kept and a job of `lender`
+    starts at once, with no preemption. A program created while the loop runs (the loop
+    rebuilds) with a borrowing limit of 1 waits for that limit with GPUs still idle."""
+    now = [1000.0]
+    with store.write() as s:
+        save_fleet(s, local_fleet(8), "mock")
+    ctx = ServiceContext(store, clock=lambda: now[0])
+    admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
+    create_cohort(ctx, admin, "grid")
+    create_cohort(ctx, admin, "industry", parent="grid")
+    create_cohort(ctx, admin, "national", parent="grid")
+
+    def program(
+        name: str, cohort: str, gpus: int, *, borrows: int | None = None, lends: int | None = None
+    ) -> None:
+        create_org(ctx, admin, name, name, TenantClass.RESEARCH)
+        create_program(
+            ctx,
+            admin,
+            name,
+            budget_krw=1e9,
+            quota={KEY: gpus},
+            cohort=cohort,
+            borrowing_limit={} if borrows is None else {KEY: borrows},
+            lending_limit={} if lends is None else {KEY: lends},
+        )
+        create_grant(ctx, admin, name, name)
+
+    program("lender", "industry", 6, lends=2)
+    program("borrower", "national", 2)
+    ends: set[str] = set()
+
+    def handler(call: MockCall) -> RunStatus:
+        if call.launch.key in ends:
+            return RunStatus(RunState.COMPLETED, 0, started_s=1000.0, ended_s=now[0])
+        return RunStatus(RunState.RUNNING, started_s=1000.0)
+
+    loop = SchedulingLoop(store, MockBackend(handler), Policy(), clock=lambda: now[0])
+    borrowed = submit(ctx, admin, JobRequest("borrower", "borrower", 4, 3600, ["x"])).id
+    loop.cycle()
+    assert get_job(ctx, admin, borrowed).state == "running"  # its 2 and the 2 lent
+    more = submit(ctx, admin, JobRequest("borrower", "borrower", 2, 3600, ["x"])).id
+    loop.cycle()
+    waits = get_job(ctx, admin, more)
+    assert waits.state == "pending"  # 4 GPUs idle, but kept for `lender`
+    assert "borrowing limit" in (waits.pending_reason or "")
+    kept = submit(ctx, admin, JobRequest("lender", "lender", 4, 3600, ["x"])).id
+    loop.cycle()
+    assert get_job(ctx, admin, kept).state == "running"
+    with store.read() as s:
+        assert s.scalar(select(DecisionRow).where(DecisionRow.kind == "preempt")) is None
+    # `borrowed` ends: `more` starts within its program's own quota; 2 lent GPUs stay idle.
+    ends.add(str(borrowed))
+    loop.cycle()
+    assert get_job(ctx, admin, more).state == "running"
+    program("capped", "national", 0, borrows=1)
+    first = submit(ctx, admin, JobRequest("capped", "capped", 1, 3600, ["x"])).id
+    second = submit(ctx, admin, JobRequest("capped", "capped", 1, 3600, ["x"])).id
+    loop.cycle()
+    assert get_job(ctx, admin, first).state == "running"
+    capped = get_job(ctx, admin, second)
+    assert capped.state == "pending"  # 1 lent GPU idle, but `capped` may borrow only 1
+    assert "borrowing limit" in (capped.pending_reason or "")
+    assert loop.stats.rebuilds >= 2  # it saw the new program
