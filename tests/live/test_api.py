@@ -10,16 +10,21 @@ import pytest
 from sqlalchemy import func, select
 
 from aigrid.live.client import Client
-from aigrid.live.errors import ConflictError, InvalidRequestError, UnauthorizedError
+from aigrid.live.errors import (
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from aigrid.live.store import Store
 from aigrid.live.store.models import LedgerEntryRow, ProgramRow
 from tests.live.server import LiveServer, admin_token, wait_for
 
 OPERATIONS = [
-    "grants_create", "grants_list", "health_get", "jobs_cancel", "jobs_get", "jobs_list",
-    "jobs_logs", "jobs_submit", "metrics_get", "orgs_create", "orgs_get", "orgs_list",
-    "programs_create", "programs_get", "programs_list", "tokens_create", "tokens_list",
-    "tokens_revoke", "usage_get",
+    "cohorts_create", "cohorts_get", "cohorts_list", "grants_create", "grants_list",
+    "health_get", "jobs_cancel", "jobs_get", "jobs_list", "jobs_logs", "jobs_submit",
+    "metrics_get", "orgs_create", "orgs_get", "orgs_list", "programs_create", "programs_get",
+    "programs_list", "tokens_create", "tokens_list", "tokens_revoke", "usage_get",
 ]  # fmt: skip
 
 
@@ -235,3 +240,57 @@ def test_a_program_has_a_weight_in_fair_sharing(admin: Client) -> None:
     assert admin.get("/programs/research")["weight"] == 1.0
     with pytest.raises(InvalidRequestError, match="weight"):
         admin.post("/programs", {"id": "weightless", "weight": 0})
+
+
+def test_cohorts_are_created_listed_and_shown(admin: Client) -> None:
+    grid = admin.post("/cohorts", {"id": "grid", "quota": {"gpu": 1}})
+    assert (grid["parent"], grid["quota"], grid["weight"]) == (None, {"gpu": 1}, 1.0)
+    body = {
+        "id": "national",
+        "parent": "grid",
+        "borrowing_limit": {"local/gpu": 2},
+        "lending_limit": {"gpu": 0},
+        "weight": 2,
+    }
+    national = admin.post("/cohorts", body)
+    assert {k: national[k] for k in body} == {**body, "weight": 2.0}
+    assert national["quota"] == {}
+    assert [c["id"] for c in admin.get("/cohorts")] == ["grid", "national"]
+    assert admin.get("/cohorts/national") == national
+    program = admin.post(
+        "/programs",
+        {"id": "limited", "quota": {"local/gpu": 2}, "cohort": "national",
+         "borrowing_limit": {"local/gpu": 1}, "lending_limit": {"local/gpu": 1}},
+    )  # fmt: skip
+    assert program["quota"] == {"local/gpu": 2}
+    assert (program["borrowing_limit"], program["lending_limit"]) == (
+        {"local/gpu": 1},
+        {"local/gpu": 1},
+    )
+    assert admin.get("/programs/limited")["borrowing_limit"] == {"local/gpu": 1}
+    assert admin.get("/programs/research")["lending_limit"] == {}
+
+
+def test_cohorts_and_limits_that_cannot_be_are_refused(admin: Client) -> None:
+    admin.post("/cohorts", {"id": "root"})
+    with pytest.raises(NotFoundError, match="no cohort 'nowhere' to be the parent"):
+        admin.post("/cohorts", {"id": "orphan", "parent": "nowhere"})
+    with pytest.raises(InvalidRequestError, match="owner 'acme' in key 'acme/gpu'"):
+        admin.post("/cohorts", {"id": "foreign", "quota": {"acme/gpu": 1}})
+    with pytest.raises(InvalidRequestError, match="GPU model 'H100'"):
+        admin.post("/cohorts", {"id": "foreign", "lending_limit": {"local/H100": 1}})
+    with pytest.raises(ConflictError, match="cohort 'root' exists already"):
+        admin.post("/cohorts", {"id": "root"})
+    with pytest.raises(InvalidRequestError, match="borrowing_limit"):
+        admin.post("/cohorts", {"id": "negative", "borrowing_limit": {"gpu": -1}})
+    with pytest.raises(InvalidRequestError, match="weight"):
+        admin.post("/cohorts", {"id": "weightless", "weight": 0})
+    with pytest.raises(InvalidRequestError, match="owner 'acme' in key 'acme/gpu'"):
+        admin.post("/programs", {"id": "foreign", "borrowing_limit": {"acme/gpu": 1}})
+    with pytest.raises(InvalidRequestError, match="lending_limit"):
+        admin.post("/programs", {"id": "negative", "lending_limit": {"gpu": -1}})
+    with pytest.raises(NotFoundError, match="no cohort 'nowhere'"):
+        admin.get("/cohorts/nowhere")
+    made = {c["id"] for c in admin.get("/cohorts")}
+    assert "root" in made
+    assert not made & {"orphan", "foreign", "negative", "weightless"}

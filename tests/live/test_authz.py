@@ -59,6 +59,7 @@ def world(
         assert r.status_code in (200, 201), r.text
         return r.json()
 
+    ok("POST", "/cohorts", {"id": "shared"})
     for org, program in SIDES.values():
         ok("POST", "/orgs", {"id": org, "tenant_class": "sme"})
         # No budget: jobs wait for money for ever, so they stay pending for the test.
@@ -93,6 +94,10 @@ def _new_org(_w: World, _side: str) -> tuple[str, str, Any]:
 
 def _new_program(_w: World, _side: str) -> tuple[str, str, Any]:
     return "POST", "/programs", {"id": f"prog{next(_ids)}"}
+
+
+def _new_cohort(_w: World, _side: str) -> tuple[str, str, Any]:
+    return "POST", "/cohorts", {"id": f"cohort{next(_ids)}", "parent": "shared"}
 
 
 def _new_token(_w: World, _side: str) -> tuple[str, str, Any]:
@@ -135,6 +140,15 @@ MATRIX: dict[str, tuple[Request, dict[str, tuple[int, int]]]] = {
         _new_program,
         {"admin": (201, 201), "manager": (403, 403), "member": (403, 403)},
     ),
+    "cohorts_create": (
+        _new_cohort,
+        {"admin": (201, 201), "manager": (403, 403), "member": (403, 403)},
+    ),
+    # Cohorts name no org and no program: anyone may see them.
+    "cohorts_get": (
+        lambda _w, _side: ("GET", "/cohorts/shared", None),
+        {"admin": (200, 200), "manager": (200, 200), "member": (200, 200)},
+    ),
     "grants_create": (_grant, {"admin": (201, 201), "manager": (201, 404), "member": (403, 403)}),
     "tokens_create": (
         _new_token,
@@ -158,7 +172,9 @@ def test_matrix(world: World, endpoint: str, role: str, side: str) -> None:
     assert r.status_code == want[role][side == "other"], (endpoint, role, side, r.text)
 
 
-@pytest.mark.parametrize("endpoint", [*sorted(MATRIX), "jobs_list", "usage_get", "grants_list"])
+@pytest.mark.parametrize(
+    "endpoint", [*sorted(MATRIX), "jobs_list", "usage_get", "grants_list", "cohorts_list"]
+)
 def test_no_token_is_401_everywhere(world: World, endpoint: str) -> None:
     if endpoint in MATRIX:
         method, path, body = MATRIX[endpoint][0](world, "own")
@@ -192,6 +208,7 @@ def test_lists_show_only_what_the_role_may_see(
     assert {"a", "b"} & orgs == want_orgs
     programs = _seen(world, role, "/programs", "id")
     assert {"pa", "pb"} & programs == {f"p{o}" for o in want_orgs}
+    assert "shared" in _seen(world, role, "/cohorts", "id")
     assert _seen(world, role, "/usage", "org") == want_orgs
     r = world.call(role, "GET", "/usage").json()
     assert {p["program"] for p in r["programs"]} & {"pa", "pb"} == (

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from aigrid.errors import UsageError
+from aigrid.live.errors import ForbiddenError, InvalidRequestError
 from aigrid.live.fleet import local_fleet
 from aigrid.live.service import Role, ServiceContext, authenticate
 from aigrid.live.service.admin import (
@@ -156,6 +157,8 @@ def test_cohorts_and_limits_are_stored_and_loaded_as_the_scheduler_sees_them(
     with store.write() as s:
         save_fleet(s, local_fleet(8), "local")
     admin = authenticate(ctx, issue_token(store, 0.0, Role.ADMIN)[1].text)
+    create_org(ctx, admin, "o", "O", TenantClass.SME)
+    member = authenticate(ctx, issue_token(store, 0.0, Role.MEMBER, org="o")[1].text)
     create_cohort(ctx, admin, "grid", quota={"gpu": 2})
     create_cohort(
         ctx,
@@ -193,3 +196,9 @@ def test_cohorts_and_limits_are_stored_and_loaded_as_the_scheduler_sees_them(
         {"gpu": 0},
         {"local/gpu": 2},
     )
+    with pytest.raises(InvalidRequestError, match="lending_limit of gpu must be >= 0"):
+        create_cohort(ctx, admin, "negative", lending_limit={"gpu": -1})
+    with pytest.raises(InvalidRequestError, match="weight must be a finite number > 0"):
+        create_cohort(ctx, admin, "heavy", weight=math.inf)
+    with pytest.raises(ForbiddenError):
+        create_cohort(ctx, member, "mine")
