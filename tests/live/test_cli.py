@@ -117,6 +117,41 @@ def test_job_show_gives_a_pending_jobs_place_in_the_order(
         assert cli("job", "cancel", job_id)[0] == 0
 
 
+def test_cohorts_and_limits_are_set_up_from_the_command_line(
+    server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert callable(cli)
+    token = cli("admin", "token", "--db", server.db, "--role", "admin")[1].strip()
+    monkeypatch.setenv("AIGRID_URL", server.url)
+    monkeypatch.setenv("AIGRID_TOKEN", token)
+    assert cli("admin", "cohort", "create", "grid", "--quota", "gpu=1")[0] == 0
+    code, out, err = cli(
+        "admin", "cohort", "create", "national", "--parent", "grid",
+        "--borrowing-limit", "local/gpu=1", "--lending-limit", "gpu=0", "--weight", "2",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.strip() == (
+        "cohort national (parent grid): quota -, borrowing limit local/gpu=1, "
+        "lending limit gpu=0, weight 2"
+    )
+    code, out, err = cli(
+        "admin", "program", "create", "kept", "--quota", "local/gpu=1", "--cohort", "national",
+        "--lending-limit", "local/gpu=0", "--borrowing-limit", "local/gpu=1",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "borrowing limit local/gpu=1, lending limit local/gpu=0" in out
+    listed = {c["id"]: c for c in json.loads(cli("admin", "cohort", "list", "--json")[1])}
+    assert listed["national"]["parent"] == "grid"
+    assert listed["grid"]["quota"] == {"gpu": 1}
+    assert "national  grid" in cli("admin", "cohort", "list")[1]
+    code, _, err = cli("admin", "cohort", "create", "x", "--parent", "nowhere")
+    assert code == 4 and "no cohort 'nowhere'" in err
+    code, _, err = cli("admin", "cohort", "create", "x", "--quota", "gpu=many")
+    assert code != 0 and "whole number" in err
+    code, _, err = cli("admin", "program", "create", "y", "--lending-limit", "acme/gpu=1")
+    assert code != 0 and "owner 'acme'" in err
+
+
 def test_no_server_and_bad_tokens_exit_with_their_codes(
     server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:

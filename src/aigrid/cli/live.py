@@ -52,6 +52,23 @@ def _pairs(items: Iterable[str], what: str) -> dict[str, str]:
     return out
 
 
+def _gpus(items: Iterable[str] | None, option: str) -> dict[str, int]:
+    """KEY=GPUS pairs of a repeatable option, as quota keys -> whole numbers of GPUs."""
+    out: dict[str, int] = {}
+    for key, value in _pairs(items or (), option).items():
+        try:
+            out[key] = int(value)
+        except ValueError:
+            raise UsageError(
+                f"{option} wants KEY=GPUS with a whole number, got {value!r}"
+            ) from None
+    return out
+
+
+def _amounts(amounts: dict[str, int]) -> str:
+    return ", ".join(f"{k}={g}" for k, g in amounts.items()) or "-"
+
+
 def _client() -> Client:
     return Client(load_config())
 
@@ -360,11 +377,36 @@ def usage(
 
 # -- admin --------------------------------------------------------------------------------------
 
-admin_app = typer.Typer(help="Tenancy and tokens: orgs, programs, grants.", no_args_is_help=True)
+KEY_HELP = "KEY is a GPU model, or OWNER/MODEL for that model in one owner's pools"
+BorrowingLimit = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--borrowing-limit",
+        help="KEY=GPUS: borrow at most this many beyond its own quota (repeatable; a key not "
+        "named: no limit).",
+    ),
+]
+LendingLimit = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lending-limit",
+        help="KEY=GPUS: lend others at most this many of its quota; the rest stays its own, "
+        "free for its jobs at once (repeatable; a key not named: no limit).",
+    ),
+]
+
+admin_app = typer.Typer(
+    help="Tenancy and tokens: orgs, programs, cohorts, grants.", no_args_is_help=True
+)
 org_app = typer.Typer(help="Tenant organisations.", no_args_is_help=True)
 program_app = typer.Typer(help="Funded access programs.", no_args_is_help=True)
+cohort_app = typer.Typer(
+    help="Cohorts: the quota tree above programs, whose members borrow each other's idle quota.",
+    no_args_is_help=True,
+)
 admin_app.add_typer(org_app, name="org")
 admin_app.add_typer(program_app, name="program")
+admin_app.add_typer(cohort_app, name="cohort")
 
 
 @admin_app.command("token")
@@ -450,12 +492,17 @@ def program_create(
     ] = None,
     quota: Annotated[
         list[str] | None,
-        typer.Option("--quota", help="MODEL=GPUS (repeatable; default: the whole fleet)."),
+        typer.Option(
+            "--quota", help=f"KEY=GPUS; {KEY_HELP} (repeatable; default: the whole fleet)."
+        ),
     ] = None,
     owner: Annotated[
         list[str] | None, typer.Option("--owner", help="Owner whose pools it uses (repeatable).")
     ] = None,
-    cohort: Annotated[str | None, typer.Option("--cohort", help="Cohort to borrow in.")] = None,
+    cohort: Annotated[
+        str | None,
+        typer.Option("--cohort", help="Cohort whose members borrow each other's idle quota."),
+    ] = None,
     price_fraction: Annotated[
         list[str] | None,
         typer.Option("--price-fraction", help="CLASS=FRACTION of list price (repeatable)."),
@@ -463,14 +510,11 @@ def program_create(
     weight: Annotated[
         float, typer.Option("--weight", help="Weight in fair sharing (default 1).", min=0)
     ] = 1.0,
+    borrowing_limit: BorrowingLimit = None,
+    lending_limit: LendingLimit = None,
 ) -> None:
     """Create a program."""
-    quotas = None
-    if quota:
-        try:
-            quotas = {k: int(v) for k, v in _pairs(quota, "--quota").items()}
-        except ValueError:
-            raise UsageError("--quota wants MODEL=GPUS with a whole number") from None
+    quotas = _gpus(quota, "--quota") if quota else None
     try:
         fractions = {
             k: float(v) for k, v in _pairs(price_fraction or (), "--price-fraction").items()
@@ -486,11 +530,16 @@ def program_create(
         "cohort": cohort,
         "price_fraction": fractions,
         "weight": weight,
+        "borrowing_limit": _gpus(borrowing_limit, "--borrowing-limit"),
+        "lending_limit": _gpus(lending_limit, "--lending-limit"),
     }
     with _client() as c:
         p = c.post("/programs", body)
-    quota_text = ", ".join(f"{m}={g}" for m, g in p["quota"].items())
-    _out.print(f"program {p['id']}: budget {_krw(p['budget_krw'])} KRW, quota {quota_text}")
+    text = f"program {p['id']}: budget {_krw(p['budget_krw'])} KRW, quota {_amounts(p['quota'])}"
+    for field in ("borrowing_limit", "lending_limit"):
+        if p.get(field):
+            text += f", {field.replace('_', ' ')} {_amounts(p[field])}"
+    _out.print(text)
 
 
 @program_app.command("list")
@@ -499,6 +548,72 @@ def program_list() -> None:
     with _client() as c:
         for p in c.get("/programs"):
             _out.print(f"{p['id']}\t{_krw(p['budget_krw'])} KRW\t{p['name']}")
+
+
+@cohort_app.command("create")
+def cohort_create(
+    cohort_id: Annotated[str, typer.Argument(help="Short id, e.g. national.")],
+    parent: Annotated[
+        str | None,
+        typer.Option("--parent", help="The cohort above it, created before (default: a root)."),
+    ] = None,
+    quota: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--quota",
+            help=f"KEY=GPUS of its own, given to the cohort as a whole; {KEY_HELP} (repeatable).",
+        ),
+    ] = None,
+    borrowing_limit: BorrowingLimit = None,
+    lending_limit: LendingLimit = None,
+    weight: Annotated[
+        float,
+        typer.Option("--weight", help="Weight in fair sharing among its siblings (default 1)."),
+    ] = 1.0,
+) -> None:
+    """Create a cohort. Programs join it with `program create --cohort ID`, cohorts with
+    `--parent ID`; its limits bound what the whole cohort borrows from, and lends to, its
+    parent's other members."""
+    body = {
+        "id": cohort_id,
+        "parent": parent,
+        "quota": _gpus(quota, "--quota"),
+        "borrowing_limit": _gpus(borrowing_limit, "--borrowing-limit"),
+        "lending_limit": _gpus(lending_limit, "--lending-limit"),
+        "weight": weight,
+    }
+    with _client() as c:
+        co = c.post("/cohorts", body)
+    _out.print(
+        f"cohort {co['id']} (parent {co['parent'] or '-'}): quota {_amounts(co['quota'])}, "
+        f"borrowing limit {_amounts(co['borrowing_limit'])}, "
+        f"lending limit {_amounts(co['lending_limit'])}, weight {co['weight']:g}"
+    )
+
+
+@cohort_app.command("list")
+def cohort_list(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """The cohorts, with their quota and limits per quota key ('-': none, no limit)."""
+    with _client() as c:
+        rows = c.get("/cohorts")
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(box=None, pad_edge=False)
+    for col in ("ID", "PARENT", "QUOTA", "BORROWING LIMIT", "LENDING LIMIT", "WEIGHT"):
+        table.add_column(col)
+    for co in rows:
+        table.add_row(
+            co["id"],
+            co["parent"] or "-",
+            _amounts(co["quota"]),
+            _amounts(co["borrowing_limit"]),
+            _amounts(co["lending_limit"]),
+            f"{co['weight']:g}",
+        )
+    _out.print(table)
 
 
 @admin_app.command("grant")
