@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, exists, or_, select, true, update
 from sqlalchemy.orm import Session
@@ -97,8 +97,8 @@ class ProgramView:
     row: ProgramRow
     quota: dict[str, int]
     price_fraction: dict[str, float]
-    borrowing_limit: dict[str, int] = field(default_factory=dict)
-    lending_limit: dict[str, int] = field(default_factory=dict)
+    borrowing_limit: dict[str, int]
+    lending_limit: dict[str, int]
 
 
 def _program_view(s: Session, row: ProgramRow) -> ProgramView:
@@ -133,27 +133,27 @@ class FleetNames:
             frozenset(s.scalars(select(OwnerRow.id))),
         )
 
-    def check_key(self, field: str, key: str) -> None:
+    def check_key(self, what: str, key: str) -> None:
         """A quota key names a GPU model of the fleet, or `owner/model` with a known owner
         too; anything else would be a quota that no pool ever counts against."""
         owner, slash, model = key.rpartition("/")
         if slash and owner not in self.owners:
             raise InvalidRequestError(
-                f"{field} names owner {owner!r} in key {key!r}, which the fleet does not have "
+                f"{what} names owner {owner!r} in key {key!r}, which the fleet does not have "
                 f"(it has: {', '.join(sorted(self.owners)) or 'none'})"
             )
         if model not in self.models:
             raise InvalidRequestError(
-                f"{field} names GPU model {model!r}, which the fleet does not have "
+                f"{what} names GPU model {model!r}, which the fleet does not have "
                 f"(it has: {', '.join(sorted(self.models)) or 'none'})"
             )
 
-    def check_amounts(self, field: str, amounts: Mapping[str, int]) -> None:
+    def check_amounts(self, what: str, amounts: Mapping[str, int]) -> None:
         """Every key known, every amount a whole number of GPUs >= 0."""
         for key, gpus in amounts.items():
-            self.check_key(field, key)
+            self.check_key(what, key)
             if gpus < 0:
-                raise InvalidRequestError(f"{field} of {key} must be >= 0, got {gpus}")
+                raise InvalidRequestError(f"{what} of {key} must be >= 0, got {gpus}")
 
 
 def _check_weight(weight: float) -> None:
