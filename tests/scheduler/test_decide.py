@@ -118,6 +118,13 @@ def _p1_running_two(name: str, pending: list[Job], **want: Any) -> Case:
     )
 
 
+def _preempted_by(j: Job, *by: int) -> Job:
+    """`j`, as if it had been preempted to make room for the jobs `by`."""
+    for b in by:
+        j.mark_preempted(b, "reclaim", 0.0)
+    return j
+
+
 FAIRSHARE_RUNNING = [  # p1 holds its own 8; p2 holds 24, 16 of them borrowed from p3
     ("p1", Placement(0, (0,), (8,))),
     ("p2", Placement(0, (1,), (8,))),
@@ -204,6 +211,29 @@ CASES = [
         policy_name="fair+reclaim",
         want_parked={1: ReasonCode.QUOTA},
         want_preempted=[-2],
+    ),
+    Case(
+        "reclaim: a borrower's job still within its minimum runtime is passed over",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+        [job(8, program="p2", submit=20_000, id=1)],
+        running=[("p1", Placement(0, (0,), (8,))), ("p1", Placement(0, (1,), (8,)))],
+        running_since=[0.0, 19_900.0],  # job -2 has not run its minimum
+        now=20_000.0,
+        policy_name="fair+reclaim",
+        want_parked={1: ReasonCode.QUOTA},
+        want_preempted=[-1],
+    ),
+    Case(
+        "no preemption back and forth: a job never preempts one that preempted it",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 8}, cohort="c"), program("p2", {"H100": 8}, cohort="c")),
+        [_preempted_by(job(8, program="p2", submit=20_000, id=1), -1)],
+        running=[("p1", Placement(0, (0,), (8,))), ("p1", Placement(0, (1,), (8,)))],
+        running_since=[0.0, 19_900.0],
+        now=20_000.0,
+        policy_name="fair+reclaim",
+        want_parked={1: ReasonCode.QUOTA},
     ),
     Case(
         "reclaim: nobody is preempted before the minimum runtime",

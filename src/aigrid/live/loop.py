@@ -879,6 +879,7 @@ class SchedulingLoop:
         for p in preempts:
             run = self.running[p.job_id]
             run.preempted_by = _preempt_reason(p.cause, p.by.id)
+            run.job.mark_preempted(p.by.id, p.cause, p.since)
             run.preempted_at = time.monotonic()
             self.stats.preempted += 1
             if run.handle is None:

@@ -151,6 +151,14 @@ class Job:
     preempted: tuple[int, str, float] | None = None
     """The last preemption's cause: (the job it made room for, why, since when that job
     waited)."""
+    preempted_by: frozenset[int] = frozenset()
+    """Every job it was preempted to make room for: it never preempts one of them back."""
+
+    def mark_preempted(self, by: int, cause: str, since: float) -> None:
+        """Note that the job is preempted to make room for job `by`, for `cause`."""
+        self.preemptions += 1
+        self.preempted = (by, cause, since)
+        self.preempted_by = self.preempted_by | {by}
 
     def transition(self, to: JobState, at: float) -> None:
         """Move to `to` at time `at`, or raise `InvalidTransitionError`."""

@@ -15,8 +15,12 @@ Three causes, each for a job that waits for quota of one key (`aigrid.scheduler.
   two jobs, while share_preemptor_after <= share_victim_after. A program with no nominal quota
   (an infinite share) never preempts this way.
 
-Either way a candidate is preemptible, has run at least `Policy.min_runtime_s` and is not
-already being stopped (in its grace period, or chosen earlier in the cycle); candidates are
+Either way a candidate is preemptible, has run at least `Policy.min_runtime_s`, is not
+already being stopped (in its grace period, or chosen earlier in the cycle) and is not a job
+that once preempted the waiting one (`Job.preempted_by`): two jobs never take the same GPUs
+back and forth, even where the quota that changed hands since would allow it (a lender's job
+that reclaimed from a borrower may later be all its program has left to give back; the live
+loop remembers this until it restarts); candidates are
 taken in the order of `victim_key`, and only all together: the preemption is tried on the quota
 tree, victim by victim, until the job's program has the quota it needs; if all of them cannot
 free enough, nobody is preempted. A preempted job gets `Policy.grace_s` to save its progress
@@ -161,7 +165,9 @@ class Preemptor:
                     drop(r)
             if tree.available(job.program, key) >= alloc:
                 return []  # room is already being made; wait for it
-            candidates = self._candidates(key, where)
+            candidates = [
+                r for r in self._candidates(key, where) if r.job_id not in job.preempted_by
+            ]
             victims: list[int] = []
             while candidates:
                 if by_share:

@@ -416,8 +416,7 @@ class World:
             elif isinstance(d, Preempt):
                 victim = self.jobs_by_id[d.job_id]
                 if victim.state is JobState.RUNNING and victim.id not in state.stopping:
-                    victim.preemptions += 1
-                    victim.preempted = (d.by.id, d.cause, d.since)
+                    victim.mark_preempted(d.by.id, d.cause, d.since)
                     self.preemption_log.append((t, victim.id, d.by.id, d.cause))
                     if t >= self.measure_from_s:
                         self.preemptions[d.cause] += 1
