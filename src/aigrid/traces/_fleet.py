@@ -10,7 +10,9 @@ in the same plain way for every trace, so that only the trace's capacity shapes 
   tariff of 0 KRW/kWh and a carbon intensity of 0 g/kWh. Energy in MWh is still metered from
   the GPU models' power figures, which each reader labels as assumptions;
 * no quotas: one program per class of the trace (a Philly virtual cluster, an SWF queue), each
-  with a nominal quota of the whole fleet, so no program ever waits on quota.
+  with a nominal quota of the whole fleet times `GPU_MILLI`, so no program ever waits on quota:
+  a job holding a share of a GPU is charged quota of the whole GPU, and up to `GPU_MILLI`
+  shares (of one milli-GPU each) can run on one GPU at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from aigrid.model import (
+    GPU_MILLI,
     Carbon,
     Fleet,
     GpuModel,
@@ -52,6 +55,10 @@ class PoolShape:
     gpu_model: str
     gpus_per_node: int
     nodes: int
+    cpu_milli: int = 0
+    """Each node's CPU, where the trace gives it (0: not tracked)."""
+    memory_mib: int = 0
+    """Each node's memory, where the trace gives it (0: not tracked)."""
 
 
 def gpu_model(name: str, memory_gb: float, busy_w: float) -> GpuModel:
@@ -118,6 +125,8 @@ def trace_scenario(
                 nodes=p.nodes,
                 nvlink_domain=p.gpus_per_node,
                 owner=OWNER,
+                cpu_milli=p.cpu_milli,
+                memory_mib=p.memory_mib,
             )
             for p in pools
             if p.nodes > 0
@@ -129,7 +138,7 @@ def trace_scenario(
                 id=pid,
                 name=pid,
                 budget_krw=0.0,
-                quota=dict(gpus_by_model),
+                quota={m: gpus * GPU_MILLI for m, gpus in gpus_by_model.items()},
                 owners=(OWNER,),
             )
             for pid in sorted(set(programs))
