@@ -184,6 +184,6 @@ def test_replay_never_holds_shares_up_for_quota(tmp_path: Path) -> None:
     pods = "".join(f"p{i},0,0,1,50,,BE,Running,0,10,0\n" for i in range(20))
     run = _replay_openb(tmp_path, pods, "n0,1000,1024,1,G1\n")
     assert [j.first_start_s for j in run.jobs] == [0] * 20
-    assert dict(run.scenario.tenancy.programs["qos-be"].quota) == {"G1": 1000}
+    assert dict(run.scenario.tenancy.programs["qos-be"].quota) == {"G1": 1 + 20}
     # metered by share: 20 x 0.05 GPU x 10 s is 10 GPU-seconds, one GPU's worth
     assert sum(run.world.busy_gpu_s.values()) == pytest.approx(10.0)

@@ -10,9 +10,10 @@ in the same plain way for every trace, so that only the trace's capacity shapes 
   tariff of 0 KRW/kWh and a carbon intensity of 0 g/kWh. Energy in MWh is still metered from
   the GPU models' power figures, which each reader labels as assumptions;
 * no quotas: one program per class of the trace (a Philly virtual cluster, an SWF queue), each
-  with a nominal quota of the whole fleet times `GPU_MILLI`, so no program ever waits on quota:
-  a job holding a share of a GPU is charged quota of the whole GPU, and up to `GPU_MILLI`
-  shares (of one milli-GPU each) can run on one GPU at once.
+  with a nominal quota of the whole fleet, so no program ever waits on quota. A trace whose
+  jobs share GPUs (openb) gives its number of such jobs (`shares`), added to every quota: a
+  share is charged quota of the whole GPU it lands on, so the GPUs charged are at most the
+  fleet's plus the shares running, and the quota still cannot bind.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from aigrid.model import (
-    GPU_MILLI,
     Carbon,
     Fleet,
     GpuModel,
@@ -92,9 +92,11 @@ def trace_scenario(
     pools: Sequence[PoolShape],
     programs: Sequence[str],
     start: str | None = None,
+    shares: int = 0,
 ) -> Scenario:
     """The scenario of a trace's fleet: `pools` of `models` at one site, one open program per
-    name in `programs` (see the module's docstring for what is filled in)."""
+    name in `programs`, `shares` the trace's jobs that share a GPU (see the module's docstring
+    for what is filled in)."""
     by_name = {m.name: m for m in models}
     busy_w = sum(
         p.gpus_per_node * p.nodes * (by_name[p.gpu_model].busy_it_w) for p in pools if p.nodes
@@ -138,7 +140,7 @@ def trace_scenario(
                 id=pid,
                 name=pid,
                 budget_krw=0.0,
-                quota={m: gpus * GPU_MILLI for m, gpus in gpus_by_model.items()},
+                quota={m: gpus + shares for m, gpus in gpus_by_model.items()},
                 owners=(OWNER,),
             )
             for pid in sorted(set(programs))

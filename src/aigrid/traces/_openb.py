@@ -262,9 +262,11 @@ def openb_scenario(
     *,
     programs: Sequence[str],
     name: str = "openb",
+    shares: int = 0,
 ) -> Scenario:
     """The fleet of an openb node list: one pool per (GPU model, GPUs per node, CPU, memory),
-    tracking its nodes' CPU and memory (see the module docstring)."""
+    tracking its nodes' CPU and memory (see the module docstring). `shares`: the jobs to be
+    replayed that share a GPU, so that quota never holds them up (`trace_scenario`)."""
     records = nodes.records if isinstance(nodes, Records) else tuple(nodes)
     shapes: Counter[tuple[str, int, int, int]] = Counter()
     for n in records:
@@ -292,6 +294,7 @@ def openb_scenario(
         models=models,
         pools=pools,
         programs=programs,
+        shares=shares,
     )
 
 
