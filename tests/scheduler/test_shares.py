@@ -31,9 +31,9 @@ NODES, GPN, CPU, MEMORY = 3, 4, 16_000, 65_536
 TENANCY = tenancy(program("p1", {"H100": 10**6}))
 
 
-def _state(tracked: bool) -> ClusterState:
+def _state(tracked: bool, nodes: int = NODES, gpn: int = GPN) -> ClusterState:
     cpu, memory = (CPU, MEMORY) if tracked else (0, 0)
-    return ClusterState(fleet([pool("a", nodes=NODES, gpn=GPN, cpu=cpu, memory=memory)]), TENANCY)
+    return ClusterState(fleet([pool("a", nodes=nodes, gpn=gpn, cpu=cpu, memory=memory)]), TENANCY)
 
 
 def _check(state: ClusterState, running: dict[int, Placement], tracked: bool) -> None:
@@ -131,32 +131,35 @@ Ask = tuple[int, int, int]
 @pytest.mark.parametrize(
     ("tracked", "first", "waiting", "reason"),
     [
-        (False, (600, 0, 0), (500, 0, 0), ReasonCode.NO_CAPACITY),
-        (True, (100, CPU, 0), (100, 1, 0), ReasonCode.CPU_MEMORY),
-        (True, (100, 0, MEMORY - 10), (100, 0, 100), ReasonCode.CPU_MEMORY),
+        (False, [(600, 0, 0)], (500, 0, 0), ReasonCode.NO_CAPACITY),
+        # the release leaves the GPU shared (300 stay): no GPU becomes wholly free
+        (False, [(600, 0, 0), (300, 0, 0)], (500, 0, 0), ReasonCode.NO_CAPACITY),
+        (True, [(100, CPU, 0)], (100, 1, 0), ReasonCode.CPU_MEMORY),
+        (True, [(100, 0, MEMORY - 10), (100, 0, 0)], (100, 0, 100), ReasonCode.CPU_MEMORY),
     ],
 )
 def test_a_release_wakes_a_queue_waiting_for_a_share_cpu_or_memory(
-    tracked: bool, first: Ask, waiting: Ask, reason: ReasonCode
+    tracked: bool, first: list[Ask], waiting: Ask, reason: ReasonCode
 ) -> None:
-    """One node of one GPU: the first job takes what the second needs; the second parks with
-    `reason`, and the first's end wakes it and lets it start."""
+    """One node of one GPU: the first jobs take what the last needs; it parks with `reason`,
+    and the end of the first job wakes it and lets it start."""
     cpu, memory = (CPU, MEMORY) if tracked else (0, 0)
     state = ClusterState(fleet([pool("a", nodes=1, gpn=1, cpu=cpu, memory=memory)]), TENANCY)
     queues = QueueSet()
-    a = job(1, id=1, share=first[0], cpu=first[1], memory=first[2])
-    queues.push(a)
-    (admit,) = _commit_cycle(state, queues)
-    b = job(1, id=2, submit=1.0, share=waiting[0], cpu=waiting[1], memory=waiting[2])
+    for k, (share, c, m) in enumerate(first):
+        queues.push(job(1, id=k, submit=k, share=share, cpu=c, memory=m))
+    admitted = _commit_cycle(state, queues)
+    assert len(admitted) == len(first)
+    b = job(1, id=99, submit=10.0, share=waiting[0], cpu=waiting[1], memory=waiting[2])
     queues.push(b)
-    snap = Snapshot(1.0, state, queues)
+    snap = Snapshot(10.0, state, queues)
     decisions = decide(snap, Policy())
     assert [d.reason.code for d in decisions if isinstance(d, Park)] == [reason]
     commit(snap, decisions)
     assert not queues.active
-    state.release("p1", admit.placement, job_id=a.id)
+    state.release("p1", admitted[0].placement, job_id=admitted[0].job.id)
     assert wake_after_release(queues, state, "p1", 0) >= 1
-    assert [d.job.id for d in _commit_cycle(state, queues, 2.0)] == [2]
+    assert [d.job.id for d in _commit_cycle(state, queues, 11.0)] == [99]
 
 
 def test_a_cycle_leaves_the_detail_as_it_found_it() -> None:
@@ -174,3 +177,48 @@ def test_a_cycle_leaves_the_detail_as_it_found_it() -> None:
     assert (detail.gpu_free == before[0]).all()
     assert (detail.cpu_free == before[1]).all()
     assert (detail.shared == before[2]).all()
+
+
+wake_steps = st.lists(
+    st.tuples(
+        st.booleans(),  # submit a job (else end one)
+        st.one_of(
+            st.tuples(st.just(0), st.just(1)),
+            st.tuples(st.sampled_from([300, 500, 600, 700]), st.just(1)),
+            st.tuples(st.sampled_from([300, 500, 600, 700]), st.just(1)),
+        ),
+        st.sampled_from([0, 1000, 6000, 16_000]),
+        st.sampled_from([0, 4096, 40_000]),
+        st.integers(0, 50),
+    ),
+    max_size=50,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tracked=st.booleans(), script=wake_steps)
+def test_no_release_leaves_a_queue_parked_that_could_start(
+    tracked: bool, script: list[tuple[bool, tuple[int, int], int, int, int]]
+) -> None:
+    """Jobs arrive and end, a cycle runs after each; after every end, each queue still parked
+    is one whose head could not start now: the release woke every queue it could help. (Two
+    nodes of one GPU, so that shares, CPU and memory run out often.)"""
+    state = _state(tracked, nodes=2, gpn=1)
+    queues = QueueSet()
+    running: dict[int, Placement] = {}
+    now = 0.0
+    for submit, (share, gpus), cpu, memory, pick in script:
+        now += 1.0
+        if submit or not running:
+            queues.push(job(gpus, share=share, cpu=cpu, memory=memory, submit=now))
+        else:
+            job_id = sorted(running)[pick % len(running)]
+            state.release("p1", running.pop(job_id), job_id=job_id)
+            wake_after_release(queues, state, "p1", 0)
+            for q in queues.queues.values():
+                if q.parked:
+                    head = q.at(0)
+                    fit = choose(state, head, (0,), 1e18, now, state.reservations)
+                    assert not isinstance(fit, Choice), f"job {head.id} could start, not woken"
+        for admit in _commit_cycle(state, queues, now):
+            running[admit.job.id] = admit.placement

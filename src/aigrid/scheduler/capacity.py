@@ -95,7 +95,7 @@ class PoolCapacity:
         self.detail: GpuNodes | None = None
         """Per node and GPU: free shares, CPU and memory (see the module docstring)."""
         if cpu_milli or memory_mib:
-            self._ensure_detail()
+            self.ensure_detail()
 
     # -- shares, CPU and memory ----------------------------------------------------------------
 
@@ -108,7 +108,9 @@ class PoolCapacity:
         """What a job's CPU and memory ask takes here: nothing of what the pool does not track."""
         return (cpu_milli if self.cpu_milli else 0, memory_mib if self.memory_mib else 0)
 
-    def _ensure_detail(self) -> GpuNodes:
+    def ensure_detail(self) -> GpuNodes:
+        """The pool's detail, built from the counts if it has none yet (every GPU taken so far
+        was taken whole)."""
         detail = self.detail
         if detail is None:
             n, g = self.nodes, self.gpus_per_node
@@ -135,7 +137,7 @@ class PoolCapacity:
     def take_node(self, node: int, gpus: int, cpu: int = 0, memory: int = 0) -> None:
         """Take `gpus` wholly free GPUs, and CPU and memory, of a named node."""
         if cpu or memory:
-            detail = self._ensure_detail()
+            detail = self.ensure_detail()
             if detail.cpu_free[node] < cpu or detail.memory_free[node] < memory:
                 raise ValueError(f"node {node}: {cpu} CPU and {memory} MiB asked, not free")
         self.take_from(node, gpus, cpu, memory)
@@ -143,7 +145,7 @@ class PoolCapacity:
     def take_share(self, node: int, gpu: int, milli: int, cpu: int = 0, memory: int = 0) -> None:
         """Take `milli` of GPU `gpu` of `node` (it must have that much free), and CPU and
         memory. A wholly free GPU it lands on stops counting as one."""
-        detail = self._ensure_detail()
+        detail = self.ensure_detail()
         was_whole = detail.gpu_free[node, gpu] == GPU_MILLI
         detail.allocate(Pod(cpu, memory, 1, milli), PodPlacement(node, (gpu,), milli))
         if was_whole:

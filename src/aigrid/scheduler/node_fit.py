@@ -53,12 +53,8 @@ class NodeAsk:
 
     @property
     def pod(self) -> Pod:
+        """The ask as the fragmentation model's pod (a whole GPU is 1000 milli-GPUs)."""
         return Pod(self.cpu, self.memory, self.gpus, self.share or GPU_MILLI)
-
-    @property
-    def per_node(self) -> bool:
-        """Whether the counts cannot place it: it shares a GPU, or asks CPU or memory."""
-        return bool(self.share or self.cpu or self.memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +82,7 @@ def find_spot(
     there is none: `NO_CAPACITY` when no node has room on its GPUs, `CPU_MEMORY` when those
     that have lack the CPU or memory. `growth(free)` is frag-aware's key for a node with that
     many wholly free GPUs; `draw` is random's key, (seed, job, pool)."""
-    nodes = cap._ensure_detail()
+    nodes = cap.ensure_detail()
     pod = ask.pod
     cands = candidates(nodes, pod)
     keep = None

@@ -90,13 +90,15 @@ def _eligibility(state: ClusterState, key: QueueKey) -> Eligibility:
 
 
 def _size(key: QueueKey) -> str:
-    gpus = f"{key.gpu_share_milli} milli-GPUs" if key.gpu_share_milli else f"{key.gpus} GPUs"
-    parts = [gpus]
-    if key.cpu_milli:
-        parts.append(f"{key.cpu_milli} milli-CPUs")
-    if key.memory_mib:
-        parts.append(f"{key.memory_mib} MiB")
-    return ", ".join(parts) + (" a node" if key.cpu_milli or key.memory_mib else "")
+    """What a queue's jobs ask, in words: `8 GPUs`, `250 milli-GPUs of one GPU; 9000
+    milli-cores and 2048 MiB of a node`."""
+    if key.gpu_share_milli:
+        size = f"{key.gpu_share_milli} milli-GPUs of one GPU"
+    else:
+        size = f"{key.gpus} GPUs"
+    node = [f"{key.cpu_milli} milli-cores"] if key.cpu_milli else []
+    node += [f"{key.memory_mib} MiB"] if key.memory_mib else []
+    return f"{size}; {' and '.join(node)} of a node" if node else size
 
 
 def quota_ceiling(state: ClusterState, program_id: str, key: str) -> int | float:
