@@ -592,14 +592,18 @@ share_specs = st.lists(
 @given(
     specs=share_specs,
     tracked=st.booleans(),
-    policy=st.sampled_from(["fifo", "fair", "fair+place=spread", "fair+place=frag-aware"]),
+    policy=st.sampled_from(
+        ["fifo", "fair", "fair+place=spread", "fair+place=frag-aware", "fair+place=random"]
+    ),
     failures=st.booleans(),
+    racks=st.booleans(),
 )
 def test_invariants_hold_with_shares_cpu_and_memory(
     specs: list[tuple[int, int, int, int, int, int]],
     tracked: bool,
     policy: str,
     failures: bool,
+    racks: bool,
 ) -> None:
     """Jobs that share GPUs and ask CPU and memory, beside whole-GPU jobs: after every event no
     GPU is booked beyond itself, no node beyond its CPU and memory, and at the end no waiting
@@ -609,6 +613,8 @@ def test_invariants_hold_with_shares_cpu_and_memory(
         pool("a", gpn=4, nodes=2, cpu=cpu, memory=memory),
         pool("b", gpn=8, nodes=1, model="B200", cpu=cpu, memory=memory),
     ]
+    if racks:  # every node a rack, all racks one block: gangs go through the racked search
+        pools = [dataclasses.replace(p, rack_nodes=1, block_racks=p.nodes) for p in pools]
     sc = scenario(fleet(pools), tenancy(program("p1", {"H100": 64, "B200": 64})))
     jobs = [
         job(
