@@ -42,8 +42,10 @@ def pool(
     nodes: int = 4,
     owner: str = "gov",
     nvlink: int | None = None,
+    cpu: int = 0,
+    memory: int = 0,
 ) -> Pool:
-    return Pool(id, site, model, gpn, nodes, nvlink or gpn, owner)
+    return Pool(id, site, model, gpn, nodes, nvlink or gpn, owner, cpu_milli=cpu, memory_mib=memory)
 
 
 def site(id: str, *, cap_mw: float = 100.0, pue: float = 1.0, zone: Zone = Zone.SOVEREIGN) -> Site:
@@ -152,6 +154,9 @@ def job(
     org: str = "org",
     account: str | None = None,
     priority: PriorityClass = PriorityClass.NORMAL,
+    share: int = 0,
+    cpu: int = 0,
+    memory: int = 0,
 ) -> Job:
     return Job(
         id=next(_ids) if id is None else id,
@@ -167,6 +172,9 @@ def job(
         gpu_models=models,
         sovereign=sovereign,
         priority_class=priority,
+        gpu_share_milli=share,
+        cpu_milli=cpu,
+        memory_mib=memory,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from aigrid.model import GPU_MILLI
 from aigrid.scheduler.fragmentation import (
     STRATEGIES,
     FragAware,
@@ -332,3 +333,26 @@ def test_frag_aware_chooses_the_least_increase_of_fragmentation_while_nodes_chan
             placement = place(nodes, pod, strategy)
             assert placement is not None
             nodes.allocate(pod, placement)
+
+
+def test_release_gives_back_exactly_what_allocate_took() -> None:
+    """Shares and whole GPUs, CPU and memory come back; a GPU that shares filled is told from
+    one held whole, and giving back what is not held raises."""
+    nodes = GpuNodes([8000], [1024], [2], ["T4"])
+    before = (nodes.gpu_free.copy(), nodes.cpu_free.copy(), nodes.memory_free.copy())
+    quarter = Pod(1000, 100, 1, 250)
+    whole = Pod(2000, 200, 1, GPU_MILLI)
+    for _ in range(4):
+        nodes.allocate(quarter, PodPlacement(0, (0,), 250))
+    nodes.allocate(whole, PodPlacement(0, (1,), GPU_MILLI))
+    assert nodes.full[0] == 0 and nodes.shared[0].tolist() == [1000, 0]
+    assert nodes.whole_gpus_of(0, 1) == (1,)  # GPU 0 is full of shares, not held whole
+    with pytest.raises(ValueError, match="does not hold"):
+        nodes.release(whole, PodPlacement(0, (0,), GPU_MILLI))
+    nodes.release(whole, PodPlacement(0, (1,), GPU_MILLI))
+    for _ in range(4):
+        nodes.release(quarter, PodPlacement(0, (0,), 250))
+    with pytest.raises(ValueError, match="does not hold"):
+        nodes.release(quarter, PodPlacement(0, (0,), 250))
+    assert (nodes.gpu_free == before[0]).all() and (nodes.cpu_free == before[1]).all()
+    assert (nodes.memory_free == before[2]).all() and nodes.full[0] == 2

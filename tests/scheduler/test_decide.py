@@ -81,6 +81,8 @@ class Case:
     past_use: list[tuple[str, str, int, float, float]] = field(default_factory=list)
     """(program, GPU model, GPUs, from, to): use that ended before `now`, for the usage
     history of a policy with `+decay`."""
+    want_shared_gpu: dict[int, int] = field(default_factory=dict)
+    """Job id -> the GPU of its node an admitted share landed on."""
 
 
 ONE_POOL = fleet([pool("a", nodes=2)])
@@ -101,6 +103,144 @@ SHARING = (
     tenancy(program("p1", {"H100": 16}), program("p2", {"H100": 16}), program("p3", {})),
 )
 P3_ON_NODE_0 = [("p3", Placement(0, (0,), (8,)))]
+
+
+def _share(node: int, gpu: int, milli: int, *, pool: int = 0, cpu: int = 0) -> Placement:
+    """A running job's share of GPU `gpu` of `node`."""
+    return Placement(pool, (node,), (1,), milli, gpu, cpu_milli=cpu)
+
+
+CPU_POOL = fleet([pool("a", nodes=2, cpu=8000, memory=65536)])
+"""Two nodes of 8 GPUs, 8 cores and 64 GiB each."""
+ONE_GPU = fleet([pool("a", nodes=1, gpn=1)])
+TWO_GPUS = fleet([pool("a", nodes=1, gpn=2)])
+
+SHARE_CASES = [
+    Case(
+        "a share packs onto the shared GPU with the least room that holds it",
+        ONE_POOL,
+        P1,
+        [job(1, id=1, share=250)],
+        running=[("p1", _share(1, 0, 600)), ("p1", _share(1, 3, 750))],
+        want_admitted=[1],
+        want_nodes={1: (0, (1,))},
+        want_shared_gpu={1: 3},
+    ),
+    Case(
+        "a share no shared GPU holds takes a wholly free GPU on the node with fewest of them",
+        ONE_POOL,
+        P1,
+        [job(1, id=1, share=300)],
+        running=[("p1", Placement(0, (0,), (5,))), ("p1", _share(1, 0, 800))],
+        want_admitted=[1],
+        want_nodes={1: (0, (0,))},
+        want_shared_gpu={1: 5},  # GPUs 0-4 are held whole
+    ),
+    Case(
+        "spread gives a share the freest GPU",
+        ONE_POOL,
+        P1,
+        [job(1, id=1, share=250)],
+        running=[("p1", _share(1, 0, 600)), ("p1", Placement(0, (1,), (3,)))],
+        policy_name="fair+place=spread",
+        want_admitted=[1],
+        want_nodes={1: (0, (0,))},
+        want_shared_gpu={1: 0},
+    ),
+    Case(
+        "shares of one GPU fill it to exactly 1000 milli-GPUs, no further",
+        ONE_GPU,
+        P1,
+        [job(1, id=i, share=250, submit=i) for i in range(1, 6)],
+        want_admitted=[1, 2, 3, 4],
+        want_parked={5: ReasonCode.NO_CAPACITY},
+        want_shared_gpu={1: 0, 2: 0, 3: 0, 4: 0},
+        want_reserved={5: (0, 7200.0, (0,))},  # when the four admitted end at the latest
+    ),
+    Case(
+        "whole GPUs are only wholly free ones: a GPU a share holds is not",
+        TWO_GPUS,
+        P1,
+        [job(2, id=1), job(1, id=2, submit=1)],
+        running=[("p1", _share(0, 0, 100))],
+        want_admitted=[2],
+        want_parked={1: ReasonCode.NO_CAPACITY},
+    ),
+    Case(
+        "a share is charged quota of the whole GPU it lands on",
+        ONE_POOL,
+        tenancy(program("p1", {"H100": 2})),
+        [job(1, id=i, share=100, submit=i) for i in range(1, 4)],
+        want_admitted=[1, 2],
+        want_parked={3: ReasonCode.QUOTA},
+        want_shared_gpu={1: 0, 2: 0},
+    ),
+    Case(
+        "CPU: the node best fit prefers has too little, so the job goes to the other",
+        CPU_POOL,
+        P1,
+        [job(2, id=1, cpu=4000)],
+        running=[("p1", Placement(0, (1,), (4,), cpu_milli=6000))],
+        want_admitted=[1],
+        want_nodes={1: (0, (0,))},
+    ),
+    Case(
+        "a job that no node has the CPU for waits with its own reason",
+        CPU_POOL,
+        P1,
+        [job(1, id=1, cpu=4000)],
+        running=[
+            ("p1", Placement(0, (0,), (1,), cpu_milli=6000)),
+            ("p1", Placement(0, (1,), (1,), cpu_milli=6000)),
+        ],
+        want_parked={1: ReasonCode.CPU_MEMORY},
+    ),
+    Case(
+        "a share waits for memory like a whole GPU does",
+        CPU_POOL,
+        P1,
+        [job(1, id=1, share=500, memory=40000)],
+        running=[
+            ("p1", Placement(0, (0,), (1,), memory_mib=30000)),
+            ("p1", Placement(0, (1,), (1,), memory_mib=30000)),
+        ],
+        want_parked={1: ReasonCode.CPU_MEMORY},
+    ),
+    Case(
+        "more memory than a node has is too large",
+        CPU_POOL,
+        P1,
+        [job(1, id=1, memory=65537)],
+        want_rejected={1: ReasonCode.TOO_LARGE},
+    ),
+    Case(
+        "a pool that tracks no CPU never holds a job up for it",
+        ONE_POOL,
+        P1,
+        [job(1, id=1, cpu=10**9, memory=10**9)],
+        want_admitted=[1],
+    ),
+    Case(
+        "a gang asks its CPU of each whole node it takes",
+        fleet([pool("a", nodes=3, cpu=8000)]),
+        tenancy(program("p1", {"H100": 24})),
+        [job(16, id=1, cpu=8000), job(16, id=2, cpu=8001, submit=1)],
+        running=[("p1", Placement(0, (0,), (1,)))],
+        want_admitted=[1],
+        want_rejected={2: ReasonCode.TOO_LARGE},
+        want_nodes={1: (0, (1, 2))},
+    ),
+    Case(
+        "a job waiting for CPU reserves the node that frees first",
+        fleet([pool("a", nodes=1, cpu=8000)]),
+        P1,
+        [job(1, id=1, cpu=2000)],
+        running=[("p1", Placement(0, (0,), (1,), cpu_milli=7000))],
+        running_until=[7200.0],
+        want_parked={1: ReasonCode.CPU_MEMORY},
+        want_reserved={1: (0, 7200.0, (0,))},
+    ),
+]
 
 
 def _p1_running_two(name: str, pending: list[Job], **want: Any) -> Case:
@@ -943,6 +1083,7 @@ CASES = [
         want_parked={1: ReasonCode.GRANT},
         want_grant={2: ("b", 36_000)},
     ),
+    *SHARE_CASES,
 ]
 
 
@@ -1012,6 +1153,8 @@ def test_decide(case: Case) -> None:
     assert paid == case.want_grant
     for jid, (price, hold) in case.want_price.items():
         assert (by_id[jid].price_krw_per_gpu_h, by_id[jid].hold_krw) == pytest.approx((price, hold))
+    shared = {j: d.placement.shared_gpu for j, d in by_id.items() if d.placement.gpu_share_milli}
+    assert shared == case.want_shared_gpu
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from itertools import pairwise
 
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from aigrid.model import (
+    GPU_MILLI,
     Cohort,
     Grant,
     Job,
@@ -102,15 +104,29 @@ def check_invariants(w: World, *, settled: bool = False) -> None:
     state = w.state
     fl = w.scenario.fleet
     used: dict[tuple[int, int], int] = defaultdict(int)
+    shared: dict[tuple[int, int, int], int] = defaultdict(int)
+    cpu: dict[tuple[int, int], int] = defaultdict(int)
+    memory: dict[tuple[int, int], int] = defaultdict(int)
     usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for j in w.jobs:
         if j.state is JobState.RUNNING:
-            assert j.placement is not None
-            for node, g in zip(j.placement.nodes, j.placement.gpus_per_node, strict=True):
-                used[(j.placement.pool, node)] += g
-            usage[j.program][fl.pools[j.placement.pool].gpu_model] += j.placement.gpus
+            p = j.placement
+            assert p is not None
+            for node, g in zip(p.nodes, p.gpus_per_node, strict=True):
+                if p.gpu_share_milli:
+                    shared[(p.pool, node, p.shared_gpu)] += p.gpu_share_milli
+                else:
+                    used[(p.pool, node)] += g
+                cpu[(p.pool, node)] += p.cpu_milli
+                memory[(p.pool, node)] += p.memory_mib
+            usage[j.program][fl.pools[p.pool].gpu_model] += p.gpus
+    # A GPU that shares hold counts once, and holds at most all of itself.
+    assert all(0 < milli <= GPU_MILLI for milli in shared.values())
+    for pool_index, node, _gpu in shared:
+        used[(pool_index, node)] += 1
     # No GPU is given to two jobs: what running jobs hold is exactly what the pools miss
-    # (a node that is down after a failure holds all its GPUs itself, and runs no job).
+    # (a node that is down after a failure holds all its GPUs itself, and runs no job); no node
+    # gives more CPU or memory than it has.
     for i, cap in enumerate(state.capacity):
         for node, free in enumerate(cap.free):
             assert 0 <= free <= cap.gpus_per_node
@@ -118,6 +134,10 @@ def check_invariants(w: World, *, settled: bool = False) -> None:
                 assert free == 0 and used[(i, node)] == 0
             else:
                 assert cap.gpus_per_node - free == used[(i, node)]
+            if cap.cpu_milli:
+                assert cpu[(i, node)] <= cap.cpu_milli
+            if cap.memory_mib:
+                assert memory[(i, node)] <= cap.memory_mib
     # No site exceeds its cap.
     for s, mw in enumerate(state.site_mw):
         assert mw <= state.site_cap_mw[s] + 1e-9
@@ -552,6 +572,90 @@ def test_preemption_in_a_crowded_tree_keeps_the_invariants(
 
 def _limit(gpus: int | None) -> dict[str, int]:
     return {} if gpus is None else {"H100": gpus}
+
+
+share_specs = st.lists(
+    st.tuples(
+        st.sampled_from([0, 0, 100, 250, 500, 700, 999]),  # share (0: whole GPUs)
+        st.sampled_from([1, 2, 4, 8, 16]),  # GPUs, for whole-GPU jobs
+        st.sampled_from([0, 2000, 8000, 30_000]),  # CPU of each node
+        st.sampled_from([0, 16_384, 200_000]),  # memory of each node
+        st.integers(0, 20_000),  # submit
+        st.integers(1, 20_000),  # runtime
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    specs=share_specs,
+    tracked=st.booleans(),
+    policy=st.sampled_from(
+        ["fifo", "fair", "fair+place=spread", "fair+place=frag-aware", "fair+place=random"]
+    ),
+    failures=st.booleans(),
+    racks=st.booleans(),
+)
+def test_invariants_hold_with_shares_cpu_and_memory(
+    specs: list[tuple[int, int, int, int, int, int]],
+    tracked: bool,
+    policy: str,
+    failures: bool,
+    racks: bool,
+) -> None:
+    """Jobs that share GPUs and ask CPU and memory, beside whole-GPU jobs: after every event no
+    GPU is booked beyond itself, no node beyond its CPU and memory, and at the end no waiting
+    job could have started (no release failed to wake it)."""
+    cpu, memory = (32_000, 262_144) if tracked else (0, 0)
+    pools = [
+        pool("a", gpn=4, nodes=2, cpu=cpu, memory=memory),
+        pool("b", gpn=8, nodes=1, model="B200", cpu=cpu, memory=memory),
+    ]
+    if racks:  # every node a rack, all racks one block: gangs go through the racked search
+        pools = [dataclasses.replace(p, rack_nodes=1, block_racks=p.nodes) for p in pools]
+    sc = scenario(fleet(pools), tenancy(program("p1", {"H100": 64, "B200": 64})))
+    jobs = [
+        job(
+            1 if share else gpus,
+            share=share,
+            cpu=c,
+            memory=m,
+            submit=float(t),
+            runtime=float(r),
+            id=i,
+        )
+        for i, (share, gpus, c, m, t, r) in enumerate(specs)
+    ]
+    if failures:
+        sc = dataclasses.replace(
+            sc, reliability=Reliability(interruptions_per_gpu_day=3.0, repair_h=0.5)
+        )
+        for j in jobs:
+            j.checkpoint_interval_s = 600.0
+    jobs.sort(key=lambda j: (j.submit_s, j.id))
+    w = World(sc, jobs, Policy.parse(policy), 30_000, seed=len(specs))
+    w.start()
+    step_checking_backfill_promises(w)
+    w.check_limits()
+    event(f"two jobs shared a GPU at once: {_shared_at_once(w)}")
+
+
+def _shared_at_once(w: World) -> bool:
+    """Whether the last attempts of two jobs overlapped on one GPU (a smoke check that the
+    property test sees GPUs shared)."""
+    spans: dict[tuple[int, int, int], list[tuple[float, float]]] = defaultdict(list)
+    for j in w.jobs:
+        p = j.placement
+        if p is not None and p.gpu_share_milli and j.start_s is not None:
+            end = j.end_s if j.end_s is not None else w.horizon_s
+            spans[(p.pool, p.nodes[0], p.shared_gpu)].append((j.start_s, end))
+    for on_gpu in spans.values():
+        on_gpu.sort()
+        if any(b[0] < a[1] for a, b in pairwise(on_gpu)):
+            return True
+    return False
 
 
 def step_checking_backfill_promises(w: World) -> None:

@@ -4,6 +4,7 @@ from aigrid.model.demand import Arrivals, Choice, DemandStream, LogNormal, Power
 from aigrid.model.energy import Carbon, LoadPeriod, Season, Tariff
 from aigrid.model.fleet import Binding, Fleet, GpuModel, NodeRef, Owner, Pool, Site, Zone
 from aigrid.model.job import (
+    GPU_MILLI,
     TRANSITIONS,
     InvalidTransitionError,
     Job,
@@ -17,6 +18,7 @@ from aigrid.model.scenario import Scenario
 from aigrid.model.tenancy import Cohort, Grant, Org, Program, Tenancy, TenantClass
 
 __all__ = [
+    "GPU_MILLI",
     "TRANSITIONS",
     "Arrivals",
     "Binding",

@@ -114,7 +114,10 @@ LOCAL_BINDING = Binding()
 
 @dataclass(frozen=True, slots=True)
 class Pool:
-    """A homogeneous set of nodes at one site, owned by one owner, run by one backend."""
+    """A homogeneous set of nodes at one site, owned by one owner, run by one backend.
+
+    `cpu_milli` and `memory_mib` are each node's CPU (milli-cores) and memory (MiB) where the
+    pool tracks them; 0 tracks none, and then jobs' CPU and memory asks never hold them up."""
 
     id: str
     site: str
@@ -130,6 +133,8 @@ class Pool:
     block_racks: int = 0
     """Racks per block (the racks under one spine), blocks being runs of consecutive racks;
     0: not declared. Only with `rack_nodes`."""
+    cpu_milli: int = 0
+    memory_mib: int = 0
 
     @property
     def gpus(self) -> int:

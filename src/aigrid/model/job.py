@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from aigrid.model.fleet import NodeRef
 from aigrid.model.tenancy import TenantClass
@@ -35,6 +36,10 @@ class PriorityClass(StrEnum):
 
 
 _PRIORITY = {PriorityClass.HIGH: 2, PriorityClass.NORMAL: 1, PriorityClass.LOW: 0}
+
+GPU_MILLI: Final = 1000
+"""Milli-GPUs in one GPU. Shares of a GPU are counted in whole milli-GPUs, so that any number of
+them adds up exactly (no float drift), as the openb trace and Kubernetes GPU sharing count them."""
 
 
 class JobState(StrEnum):
@@ -83,15 +88,35 @@ class InvalidTransitionError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    """Where a job runs: one pool, and for each node used, how many of its GPUs."""
+    """Where a job runs: one pool, and for each node used, how many of its GPUs.
+
+    A job that asks a share of one GPU (`Job.gpu_share_milli`) holds `gpus_per_node == (1,)`
+    and says which GPU of its node it shares (`shared_gpu`) and how much of it. `cpu_milli` and
+    `memory_mib` are what the job took of each of its nodes: 0 where the pool does not track
+    them, so that giving the placement back returns exactly what was taken."""
 
     pool: int
     nodes: tuple[int, ...]
     gpus_per_node: tuple[int, ...]
+    gpu_share_milli: int = 0
+    """The share of one GPU held, in milli-GPUs (1..999); 0 for whole GPUs."""
+    shared_gpu: int = -1
+    """Which GPU of the node the share is on (its index in the node); -1 for whole GPUs."""
+    cpu_milli: int = 0
+    memory_mib: int = 0
 
     @property
     def gpus(self) -> int:
+        """Whole GPUs held, a shared GPU counting as one: what quota is charged (the
+        conservative rule: a share is charged the GPU it lands on)."""
         return sum(self.gpus_per_node)
+
+    @property
+    def gpu_amount(self) -> float:
+        """GPUs used, a share counting as its fraction: what price and energy meter."""
+        if self.gpu_share_milli:
+            return self.gpu_share_milli / GPU_MILLI
+        return float(sum(self.gpus_per_node))
 
     def node_refs(self) -> tuple[NodeRef, ...]:
         return tuple(NodeRef(self.pool, n) for n in self.nodes)
@@ -104,6 +129,11 @@ class Job:
     `runtime_s` is how long the job truly runs; the twin knows it, the live system does not (it is
     `None` there). `walltime_s` is what the user asked for, and the job is ended when it runs out.
     `gpu_models` empty means any model the program may use.
+
+    A job asks whole GPUs (`gpus`), or, with `gpu_share_milli` in 1..999 and `gpus == 1`, that
+    share of one GPU, which it may share with other jobs. `cpu_milli` and `memory_mib` are what
+    it asks of each node it runs on (as Slurm's `--mem` is per node); 0 asks nothing, and pools
+    that track no CPU or memory ignore them.
     """
 
     id: int
@@ -124,6 +154,12 @@ class Job:
     account: str | None = None
     """The org whose grants under `program` pay for the job; None when the program's budget
     pays directly. Jobs are queued per account, so one org's empty grant holds up no other."""
+    gpu_share_milli: int = 0
+    """A share of one GPU in milli-GPUs (1..999, with `gpus == 1`); 0 asks whole GPUs."""
+    cpu_milli: int = 0
+    """CPU asked on each node, in milli-cores (0: none)."""
+    memory_mib: int = 0
+    """Memory asked on each node, in MiB (0: none)."""
     state: JobState = JobState.PENDING
     start_s: float | None = None
     end_s: float | None = None
@@ -159,6 +195,17 @@ class Job:
         self.preemptions += 1
         self.preempted = (by, cause, since)
         self.preempted_by = self.preempted_by | {by}
+
+    def __post_init__(self) -> None:
+        if self.gpu_share_milli or self.cpu_milli or self.memory_mib:
+            check_request(self.gpus, self.gpu_share_milli, self.cpu_milli, self.memory_mib)
+
+    @property
+    def gpu_amount(self) -> float:
+        """GPUs asked, a share counting as its fraction."""
+        if self.gpu_share_milli:
+            return self.gpu_share_milli / GPU_MILLI
+        return float(self.gpus)
 
     def transition(self, to: JobState, at: float) -> None:
         """Move to `to` at time `at`, or raise `InvalidTransitionError`."""
@@ -221,3 +268,17 @@ class Job:
     def wait_s(self) -> float | None:
         """Time from submission to first start, or None if it never started."""
         return None if self.first_start_s is None else self.first_start_s - self.submit_s
+
+
+def check_request(gpus: int, gpu_share_milli: int, cpu_milli: int, memory_mib: int) -> None:
+    """Raise `ValueError` for a request no node could ever be asked for: a share outside
+    1..999 milli-GPUs or of more than one GPU, negative CPU or memory."""
+    if gpu_share_milli and not 0 < gpu_share_milli < GPU_MILLI:
+        raise ValueError(
+            f"a share of a GPU is 1..{GPU_MILLI - 1} milli-GPUs (0 for whole GPUs), "
+            f"got {gpu_share_milli}"
+        )
+    if gpu_share_milli and gpus != 1:
+        raise ValueError(f"only a job of one GPU may ask a share of it, got {gpus} GPUs")
+    if cpu_milli < 0 or memory_mib < 0:
+        raise ValueError(f"CPU and memory asked must not be negative: {cpu_milli}, {memory_mib}")

@@ -25,6 +25,9 @@ def write_summary(path: Path, summary: dict[str, Any]) -> None:
 
 
 def jobs_table(run: TwinRun) -> pa.Table:
+    """One row per job. `gpus` is the GPUs asked (1 for a share of one), `gpu_share_milli` the
+    share of that one GPU in milli-GPUs (0 for whole GPUs), `cpu_milli` and `memory_mib` what
+    it asked of each node (0: nothing)."""
     pools = run.scenario.fleet.pools
     cols: dict[str, list[Any]] = {
         k: []
@@ -37,6 +40,9 @@ def jobs_table(run: TwinRun) -> pa.Table:
             "priority_class",
             "paid_by_grant",
             "gpus",
+            "gpu_share_milli",
+            "cpu_milli",
+            "memory_mib",
             "gpu_model",
             "site",
             "pool",
@@ -68,6 +74,9 @@ def jobs_table(run: TwinRun) -> pa.Table:
         cols["priority_class"].append(j.priority_class.value)
         cols["paid_by_grant"].append(j.account is not None)
         cols["gpus"].append(j.gpus)
+        cols["gpu_share_milli"].append(j.gpu_share_milli)
+        cols["cpu_milli"].append(j.cpu_milli)
+        cols["memory_mib"].append(j.memory_mib)
         cols["gpu_model"].append(p.gpu_model if p else None)
         cols["site"].append(p.site if p else None)
         cols["pool"].append(p.id if p else None)

@@ -99,6 +99,8 @@ def _fleet(spec: ScenarioSpec) -> Fleet:
                 backend=p.backend.binding(),
                 rack_nodes=p.rack_nodes or 0,
                 block_racks=p.block_racks or 0,
+                cpu_milli=p.cpu_milli_per_node or 0,
+                memory_mib=p.memory_mib_per_node or 0,
             )
             for s in spec.sites
             for p in s.pools

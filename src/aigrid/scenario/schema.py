@@ -336,6 +336,12 @@ class PoolSpec(Spec):
     backend: BackendSpec = Field(default_factory=lambda: LocalBackendSpec(kind="local"))
     """Where the pool's jobs run live: `local` (default), `{kind: slurm, cluster, partition}`
     or `{kind: ray, address}`. The twin ignores it."""
+    cpu_milli_per_node: Count | None = None
+    """Each node's CPU in milli-cores (8 cores: 8000), if jobs' CPU asks should count here;
+    left out, CPU is not tracked and never holds a job up."""
+    memory_mib_per_node: Count | None = None
+    """Each node's memory in MiB, if jobs' memory asks should count here; left out, memory is
+    not tracked."""
 
 
 class SiteSpec(Spec):

@@ -15,28 +15,58 @@ NVLink domains of several nodes (an NVL72 rack is 18 nodes of 4 GPUs) are runs o
 inside one (the domain with the fewest wholly free nodes that suffice: best fit, lowest index on
 ties), and a larger gang takes the domains with the most wholly free nodes first, so that it
 spans as few as it can. The count of wholly free nodes per domain is kept as nodes change.
+
+Shares of GPUs, CPU and memory. `free[i]` counts *wholly* free GPUs, which is all that whole-GPU
+jobs can use, so the counts above serve them unchanged. Where jobs share GPUs or the pool tracks
+CPU and memory (`cpu_milli`, `memory_mib` per node, 0 for untracked), the pool also keeps
+`detail`, the node model of the fragmentation experiment (`GpuNodes`: each GPU's free share in
+milli-GPUs, each node's free CPU and memory), and every change is made to both. A GPU that a
+share lands on stops counting as wholly free until its last share leaves. The detail is built
+the first time a share is taken in a pool that tracks no CPU and memory, so pools that never
+see one pay nothing for it. Whole GPUs stay anonymous: a whole-GPU job takes the lowest-index
+fully free GPUs of its node and gives back any GPUs its node holds whole (they are alike).
 """
 
 from __future__ import annotations
 
 import heapq
 
+from aigrid.model import GPU_MILLI, Placement
+from aigrid.scheduler.fragmentation import GpuNodes, Pod, PodPlacement
+
+_MODEL = "gpu"
+"""The one GPU model of a pool's detail (a pool is homogeneous)."""
+
 
 class PoolCapacity:
     __slots__ = (
         "_heaps",
         "count",
+        "cpu_milli",
+        "detail",
         "domain_hist",
         "domain_nodes",
         "domain_whole",
         "free",
         "gpus_per_node",
+        "memory_mib",
         "nodes",
+        "shared_gpus",
     )
 
-    def __init__(self, nodes: int, gpus_per_node: int, domain_nodes: int = 1) -> None:
+    def __init__(
+        self,
+        nodes: int,
+        gpus_per_node: int,
+        domain_nodes: int = 1,
+        *,
+        cpu_milli: int = 0,
+        memory_mib: int = 0,
+    ) -> None:
         if nodes <= 0 or gpus_per_node <= 0:
             raise ValueError("a pool needs at least one node and one GPU per node")
+        if cpu_milli < 0 or memory_mib < 0:
+            raise ValueError("a node's CPU and memory must not be negative (0: not tracked)")
         if domain_nodes < 1 or nodes % domain_nodes:
             raise ValueError(f"{nodes} nodes are not a whole number of {domain_nodes}-node domains")
         self.nodes = nodes
@@ -56,6 +86,118 @@ class PoolCapacity:
         self.count[gpus_per_node] = nodes
         self._heaps: list[list[int]] = [[] for _ in range(gpus_per_node + 1)]
         self._heaps[gpus_per_node] = list(range(nodes))  # sorted, hence already a heap
+        self.cpu_milli = cpu_milli
+        """Each node's CPU in milli-cores; 0 when the pool does not track CPU."""
+        self.memory_mib = memory_mib
+        """Each node's memory in MiB; 0 when the pool does not track memory."""
+        self.shared_gpus = 0
+        """GPUs that hold shares (none of them counts as wholly free)."""
+        self.detail: GpuNodes | None = None
+        """Per node and GPU: free shares, CPU and memory (see the module docstring)."""
+        if cpu_milli or memory_mib:
+            self.ensure_detail()
+
+    # -- shares, CPU and memory ----------------------------------------------------------------
+
+    @property
+    def tracks_resources(self) -> bool:
+        """Whether nodes' CPU or memory can hold jobs up here."""
+        return bool(self.cpu_milli or self.memory_mib)
+
+    def ask(self, cpu_milli: int, memory_mib: int) -> tuple[int, int]:
+        """What a job's CPU and memory ask takes here: nothing of what the pool does not track."""
+        return (cpu_milli if self.cpu_milli else 0, memory_mib if self.memory_mib else 0)
+
+    def ensure_detail(self) -> GpuNodes:
+        """The pool's detail, built from the counts if it has none yet (every GPU taken so far
+        was taken whole)."""
+        detail = self.detail
+        if detail is None:
+            n, g = self.nodes, self.gpus_per_node
+            detail = GpuNodes([self.cpu_milli] * n, [self.memory_mib] * n, [g] * n, [_MODEL] * n)
+            whole = Pod(0, 0, 1, GPU_MILLI)
+            for node, free in enumerate(self.free):
+                for gpu in range(g - free):  # GPUs taken before the detail existed: whole
+                    detail.allocate(whole, PodPlacement(node, (gpu,), GPU_MILLI))
+            self.detail = detail
+        return detail
+
+    def _detail_take(self, node: int, gpus: int, cpu: int = 0, memory: int = 0) -> None:
+        detail = self.detail
+        if detail is not None and (gpus or cpu or memory):
+            pod = Pod(cpu, memory, gpus, GPU_MILLI if gpus else 0)
+            detail.allocate(pod, PodPlacement(node, detail.free_gpus_of(node, gpus), pod.gpu_milli))
+
+    def _detail_give(self, node: int, gpus: int, cpu: int = 0, memory: int = 0) -> None:
+        detail = self.detail
+        if detail is not None and (gpus or cpu or memory):
+            pod = Pod(cpu, memory, gpus, GPU_MILLI if gpus else 0)
+            detail.release(pod, PodPlacement(node, detail.whole_gpus_of(node, gpus), pod.gpu_milli))
+
+    def take_node(self, node: int, gpus: int, cpu: int = 0, memory: int = 0) -> None:
+        """Take `gpus` wholly free GPUs, and CPU and memory, of a named node."""
+        if cpu or memory:
+            detail = self.ensure_detail()
+            if detail.cpu_free[node] < cpu or detail.memory_free[node] < memory:
+                raise ValueError(f"node {node}: {cpu} CPU and {memory} MiB asked, not free")
+        self.take_from(node, gpus, cpu, memory)
+
+    def take_share(self, node: int, gpu: int, milli: int, cpu: int = 0, memory: int = 0) -> None:
+        """Take `milli` of GPU `gpu` of `node` (it must have that much free), and CPU and
+        memory. A wholly free GPU it lands on stops counting as one."""
+        detail = self.ensure_detail()
+        was_whole = detail.gpu_free[node, gpu] == GPU_MILLI
+        detail.allocate(Pod(cpu, memory, 1, milli), PodPlacement(node, (gpu,), milli))
+        if was_whole:
+            old = self.free[node]
+            self._set_free(node, old, old - 1)
+            self.shared_gpus += 1
+
+    def give_back_share(
+        self, node: int, gpu: int, milli: int, cpu: int = 0, memory: int = 0
+    ) -> None:
+        """Give back a share taken by `take_share`; a GPU whose last share leaves is wholly free
+        again."""
+        detail = self.detail
+        if detail is None:
+            raise ValueError(f"node {node}: no share of GPU {gpu} was taken")
+        detail.release(Pod(cpu, memory, 1, milli), PodPlacement(node, (gpu,), milli))
+        if detail.gpu_free[node, gpu] == GPU_MILLI:
+            old = self.free[node]
+            self._set_free(node, old, old + 1)
+            self.shared_gpus -= 1
+
+    def take_placement(self, placement: Placement) -> None:
+        """Take what a placement holds (to re-apply a placement decided elsewhere)."""
+        if placement.gpu_share_milli:
+            (node,) = placement.nodes
+            self.take_share(
+                node,
+                placement.shared_gpu,
+                placement.gpu_share_milli,
+                placement.cpu_milli,
+                placement.memory_mib,
+            )
+            return
+        for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
+            self.take_node(node, gpus, placement.cpu_milli, placement.memory_mib)
+
+    def give_back_placement(self, placement: Placement) -> None:
+        """Give back what `take_placement` (or a placement search) took."""
+        if placement.gpu_share_milli:
+            (node,) = placement.nodes
+            self.give_back_share(
+                node,
+                placement.shared_gpu,
+                placement.gpu_share_milli,
+                placement.cpu_milli,
+                placement.memory_mib,
+            )
+            return
+        for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
+            self.give_back(node, gpus, placement.cpu_milli, placement.memory_mib)
+
+    # -- whole GPUs ----------------------------------------------------------------------------
 
     @property
     def free_gpus(self) -> int:
@@ -161,6 +303,8 @@ class PoolCapacity:
         Returns the node."""
         node = self._pop_valid(k, avoid)
         self._set_free(node, k, k - gpus)
+        if self.detail is not None:
+            self._detail_take(node, gpus)
         return node
 
     def _whole_by_domain(self, avoid: frozenset[int]) -> list[int]:
@@ -183,9 +327,21 @@ class PoolCapacity:
             return any(self.domain_hist[n:])
         return max(self._whole_by_domain(avoid)) >= n
 
-    def take_whole_nodes(self, n: int, avoid: frozenset[int] = frozenset()) -> list[int]:
+    def take_whole_nodes(
+        self, n: int, avoid: frozenset[int] = frozenset(), cpu: int = 0, memory: int = 0
+    ) -> list[int]:
         """Take `n` fully free nodes (not in `avoid`): lowest indices first, or by NVLink domain
-        (see the module's docstring) where domains span several nodes."""
+        (see the module's docstring) where domains span several nodes. `cpu` and `memory` are
+        taken on each (a wholly free node has all of its own free)."""
+        nodes = self._take_whole(n, avoid)
+        if self.detail is not None:
+            for node in nodes:
+                self._detail_take(node, self.gpus_per_node, cpu, memory)
+        return nodes
+
+    def _take_whole(self, n: int, avoid: frozenset[int]) -> list[int]:
+        """Which `n` wholly free nodes a gang takes, taken in the counts (subclasses that know
+        more of the network choose differently)."""
         if self.domain_whole:
             return self._take_by_domain(n, avoid)
         g = self.gpus_per_node
@@ -221,20 +377,33 @@ class PoolCapacity:
                 return nodes
         raise ValueError(f"fewer than {n} wholly free nodes")
 
-    def take_from(self, node: int, gpus: int) -> None:
-        """Take `gpus` GPUs on a named node (to re-apply a placement decided elsewhere)."""
+    def take_from(self, node: int, gpus: int, cpu: int = 0, memory: int = 0) -> None:
+        """Take `gpus` wholly free GPUs on a named node (to re-apply a placement decided
+        elsewhere), and `cpu` and `memory` of it where the pool tracks them."""
         old = self.free[node]
         if old < gpus:
             raise ValueError(f"node {node}: {gpus} GPUs asked, {old} free")
         self._set_free(node, old, old - gpus)
+        if self.detail is not None:
+            self._detail_take(node, gpus, cpu, memory)
 
-    def give_back(self, node: int, gpus: int) -> None:
+    def give_back(self, node: int, gpus: int, cpu: int = 0, memory: int = 0) -> None:
         old = self.free[node]
         new = old + gpus
-        if new > self.gpus_per_node:
+        if new > self.gpus_per_node or (
+            self.shared_gpus and new + self.shared_gpus_on(node) > self.gpus_per_node
+        ):
             raise ValueError(f"node {node} would have {new} free GPUs of {self.gpus_per_node}")
         # The node's entry in bucket `old` goes stale and is skipped when it surfaces.
         self._set_free(node, old, new)
+        if self.detail is not None:
+            self._detail_give(node, gpus, cpu, memory)
+
+    def shared_gpus_on(self, node: int) -> int:
+        """GPUs of `node` that hold shares."""
+        if not self.shared_gpus or self.detail is None:
+            return 0
+        return int((self.detail.shared[node] > 0).sum())
 
     def compact(self) -> None:
         """Drop stale heap entries. Optional housekeeping; choices do not depend on it."""

@@ -188,6 +188,7 @@ def _reserve(
     mine = next((r for r in reservations.values() if r.job_id == job.id), None)
     if refusal.reason.code not in (
         ReasonCode.NO_CAPACITY,
+        ReasonCode.CPU_MEMORY,
         ReasonCode.NVLINK_DOMAIN,
         ReasonCode.RESERVED,
     ):

@@ -43,10 +43,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from aigrid.model import GPU_MILLI
 from aigrid.scheduler.draws import keyed_index
-
-GPU_MILLI = 1000
-"""Milli-GPUs in one GPU: a whole GPU's free share."""
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -98,12 +96,18 @@ class GpuNodes:
     """The free resources of a set of nodes, one row per node.
 
     `gpu_free[n, g]` is the free share of GPU g of node n in milli-GPUs; rows are padded to the
-    largest node with GPUs that do not exist (free 0, never a candidate). Derived per row and
-    kept up to date by `allocate`: `gpu_free_total` (the row's sum), `full` (fully free GPUs),
+    largest node with GPUs that do not exist (free 0, never a candidate). `shared[n, g]` is
+    the part of GPU g held by pods that share it, so that a GPU held whole (free 0, shared 0)
+    is told from one that shares have filled. Derived per row and kept up to date by
+    `allocate` and `release`: `gpu_free_total` (the row's sum), `full` (fully free GPUs),
     `widest` (the largest free share of one GPU) and `first_of_level` (GPU g exists and no
-    lower GPU of the node has the same free share). `version` counts allocations and
+    lower GPU of the node has the same free share). `version` counts changes and
     `last_changed` is the node of the latest, so that a strategy with a cache can tell what
     changed since it last looked.
+
+    The main scheduling cycle keeps one of these per pool where jobs share GPUs or ask CPU and
+    memory (`aigrid.scheduler.capacity`), so that both use one node model and one set of
+    filters.
     """
 
     __slots__ = (
@@ -120,6 +124,7 @@ class GpuNodes:
         "memory_free",
         "model",
         "models",
+        "shared",
         "version",
         "widest",
     )
@@ -149,6 +154,7 @@ class GpuNodes:
         width = int(self.gpu_count.max())
         exists = np.arange(width)[None, :] < self.gpu_count[:, None]
         self.gpu_free: IntArray = np.where(exists, GPU_MILLI, 0).astype(np.int64)
+        self.shared: IntArray = np.zeros((n, width), dtype=np.int64)
         self.gpu_free_total: IntArray = self.gpu_count * GPU_MILLI
         self.full: IntArray = self.gpu_count.copy()
         self.widest: IntArray = np.full(n, GPU_MILLI, dtype=np.int64)
@@ -210,7 +216,53 @@ class GpuNodes:
         self.cpu_free[n] -= pod.cpu_milli
         self.memory_free[n] -= pod.memory_mib
         row[gpus] -= placement.gpu_milli
-        free = row[: self.gpu_count[n]].tolist()
+        if pod.shared:
+            self.shared[n, gpus] += placement.gpu_milli
+        self._changed(n)
+
+    def release(self, pod: Pod, placement: PodPlacement) -> None:
+        """Give back what `allocate(pod, placement)` took."""
+        n = placement.node
+        row = self.gpu_free[n]
+        gpus = list(placement.gpus)
+        held = self.shared[n, gpus] if pod.shared else row[gpus]
+        if (
+            self.cpu_free[n] + pod.cpu_milli > self.cpu_capacity[n]
+            or self.memory_free[n] + pod.memory_mib > self.memory_capacity[n]
+            or len(gpus) != pod.num_gpu
+            or placement.gpu_milli != pod.gpu_milli
+            or not all(0 <= g < self.gpu_count[n] for g in gpus)
+            or (held < placement.gpu_milli if pod.shared else held != 0).any()
+            or (not pod.shared and (self.shared[n, gpus] != 0).any())
+        ):
+            raise ValueError(f"{placement} does not hold {pod}")
+        self.cpu_free[n] += pod.cpu_milli
+        self.memory_free[n] += pod.memory_mib
+        row[gpus] += placement.gpu_milli
+        if pod.shared:
+            self.shared[n, gpus] -= placement.gpu_milli
+        self._changed(n)
+
+    def free_gpus_of(self, node: int, k: int) -> tuple[int, ...]:
+        """The `k` lowest-index fully free GPUs of `node` (where whole GPUs are taken)."""
+        free = np.flatnonzero(self.gpu_free[node] == GPU_MILLI)[:k]
+        if len(free) < k:
+            raise ValueError(f"node {node} has {len(free)} fully free GPUs, {k} asked")
+        return tuple(int(g) for g in free)
+
+    def whole_gpus_of(self, node: int, k: int) -> tuple[int, ...]:
+        """`k` GPUs of `node` held whole (no free share, held by no share), the lowest-index
+        first: whole GPUs are alike, so any `k` of them can be given back."""
+        count = int(self.gpu_count[node])
+        held = (self.gpu_free[node, :count] == 0) & (self.shared[node, :count] == 0)
+        whole = np.flatnonzero(held)[:k]
+        if len(whole) < k:
+            raise ValueError(f"node {node} holds {len(whole)} GPUs whole, {k} given back")
+        return tuple(int(g) for g in whole)
+
+    def _changed(self, n: int) -> None:
+        """Bring the row's derived values up to date after a change to node `n`."""
+        free = self.gpu_free[n, : self.gpu_count[n]].tolist()
         self.gpu_free_total[n] = sum(free)
         self.full[n] = free.count(GPU_MILLI)
         self.widest[n] = max(free)

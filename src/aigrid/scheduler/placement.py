@@ -9,7 +9,9 @@ the lower price; the GPU model with the larger share of its GPUs free (the less 
 best fit (the chosen slot leaves the fewest GPUs idle); the pool listed first.
 
 A job up to one node's size goes on one node (the free slot closest to its size); a larger gang
-takes whole nodes.
+takes whole nodes. A job that asks a share of a GPU, or CPU or memory of a pool that tracks
+them, has its node (and GPU) found node by node (`aigrid.scheduler.node_fit`); a gang's CPU and
+memory are asked of each of its whole nodes, which have all of theirs free.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from aigrid.model import Job, JobClass, Placement, Zone
 from aigrid.scheduler.capacity import PoolCapacity
 from aigrid.scheduler.draws import keyed_index, keyed_unit
 from aigrid.scheduler.grants import GrantPick, grant_token, pick_grant
+from aigrid.scheduler.node_fit import NodeAsk, Spot, find_spot
 from aigrid.scheduler.policy import PLACEMENT_STRATEGIES
 from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
 from aigrid.scheduler.reasons import Reason, ReasonCode
@@ -74,11 +77,28 @@ def _eligibility(state: ClusterState, key: QueueKey) -> Eligibility:
     for i in pools:
         pool = fleet.pools[i]
         alloc = allocation_gpus(key.gpus, pool.gpus_per_node)
-        if alloc <= pool.gpus and alloc <= quota_ceiling(state, key.program, state.pool_key[i]):
+        if (
+            alloc <= pool.gpus
+            and alloc <= quota_ceiling(state, key.program, state.pool_key[i])
+            and (not pool.cpu_milli or key.cpu_milli <= pool.cpu_milli)
+            and (not pool.memory_mib or key.memory_mib <= pool.memory_mib)
+        ):
             fitting.append(i)
     if not fitting:
-        return Eligibility((), Reason(ReasonCode.TOO_LARGE, f"{key.gpus} GPUs"))
+        return Eligibility((), Reason(ReasonCode.TOO_LARGE, _size(key)))
     return Eligibility(tuple(fitting), None)
+
+
+def _size(key: QueueKey) -> str:
+    """What a queue's jobs ask, in words: `8 GPUs`, `250 milli-GPUs of one GPU; 9000
+    milli-cores and 2048 MiB of a node`."""
+    if key.gpu_share_milli:
+        size = f"{key.gpu_share_milli} milli-GPUs of one GPU"
+    else:
+        size = f"{key.gpus} GPUs"
+    node = [f"{key.cpu_milli} milli-cores"] if key.cpu_milli else []
+    node += [f"{key.memory_mib} MiB"] if key.memory_mib else []
+    return f"{size}; {' and '.join(node)} of a node" if node else size
 
 
 def quota_ceiling(state: ClusterState, program_id: str, key: str) -> int | float:
@@ -129,6 +149,11 @@ class Choice:
     """Tenths of full board power the job's GPUs are held below (power capping)."""
     grant: GrantPick | None = None
     """The org's grant that pays, and what to hold on it (jobs with an account)."""
+    spot: Spot | None = None
+    """The node (and shared GPU) of a job placed node by node; None when placed by counts."""
+    cpu_milli: int = 0
+    """CPU and memory taken on each node (what the pool tracks of the job's ask)."""
+    memory_mib: int = 0
 
 
 def choose(
@@ -173,6 +198,8 @@ def choose(
     best_score: tuple[int, int, float, float, float, float, int, int] | None = None
     free_share = _free_share_by_model(state, pools)
     job_class = job.job_class.value
+    share = job.gpu_share_milli
+    asks_resources = bool(job.cpu_milli or job.memory_mib)
     worst = ReasonCode.NO_ELIGIBLE_POOL
     tokens: list[WakeToken] = []
     needs: list[PoolNeed] = []
@@ -204,9 +231,10 @@ def choose(
             _need(quota_needs, (job.program, key), alloc)
             continue
         borrowed = not within
-        # budget
+        # budget (a share pays for its share of the GPU)
         price = prices.krw_per_gpu_h(i, job.program, job.tenant_class)
-        paid = _payment(state, job, i, alloc, price, 1.0, budget_left, now, grant_held)
+        paid_gpus = job.gpu_amount if share else alloc
+        paid = _payment(state, job, i, paid_gpus, price, 1.0, budget_left, now, grant_held)
         if isinstance(paid, ReasonCode):
             worst = max(worst, paid)
             tokens.append(_payment_token(job, paid))
@@ -215,7 +243,23 @@ def choose(
         # capacity
         cap = state.capacity[i]
         draw = (seed, job.id, i) if strategy == RANDOM else NO_DRAW
-        if single:
+        cpu = memory = 0
+        if asks_resources and cap.tracks_resources:
+            cpu, memory = cap.ask(job.cpu_milli, job.memory_mib)
+        ask = NodeAsk(gpus, share, cpu, memory) if single and (share or cpu or memory) else None
+        spot: Spot | None = None
+        if ask is not None:
+            found = _spot(cap, ask, strategy, state.size_mix, draw=draw)
+            if isinstance(found, ReasonCode):
+                worst = max(worst, found)
+                wait_gpus = gpus if found is ReasonCode.NO_CAPACITY and not share else 0
+                needs.append(PoolNeed(i, wait_gpus, 0))
+                capacity_pools.append(i)
+                continue
+            spot = found
+            slot = spot.free
+            nodes = 1
+        elif single:
             slot = _slot(cap, gpus, strategy, state.size_mix, draw=draw)
             if not slot:
                 worst = max(worst, ReasonCode.NO_CAPACITY)
@@ -242,7 +286,13 @@ def choose(
         held = reservations.get(i)
         if held is not None and held.job_id != job.id and now + job.walltime_s > held.start_s:
             avoid = held.nodes
-            if single:
+            if ask is not None:
+                found = _spot(cap, ask, strategy, state.size_mix, avoid, draw)
+                ok = not isinstance(found, ReasonCode)
+                if not isinstance(found, ReasonCode):
+                    spot = found
+                    slot = spot.free
+            elif single:
                 slot = _slot(cap, gpus, strategy, state.size_mix, avoid, draw)
                 ok = slot != 0
             else:
@@ -250,21 +300,29 @@ def choose(
             if not ok:
                 worst = max(worst, ReasonCode.RESERVED)
                 tokens.append(("reservation", i))
-                needs.append(PoolNeed(i, gpus, 0) if single else PoolNeed(i, 0, nodes))
+                if ask is not None:
+                    needs.append(PoolNeed(i, 0 if share else gpus, 0))
+                else:
+                    needs.append(PoolNeed(i, gpus, 0) if single else PoolNeed(i, 0, nodes))
                 continue
-        leftover = slot - gpus if single else cap.free_nodes - nodes
-        fit = (
-            _fit_score(cap, slot, gpus, strategy, state.size_mix, avoid, draw)
-            if single
-            else float(leftover)
-        )
+        if spot is not None:
+            leftover = spot.free - (share or gpus)
+            fit = spot.fit
+        else:
+            leftover = slot - gpus if single else cap.free_nodes - nodes
+            fit = (
+                _fit_score(cap, slot, gpus, strategy, state.size_mix, avoid, draw)
+                if single
+                else float(leftover)
+            )
         if strategy == SPREAD:
             fit = -fit
-        # power, at full board power or (power capping) held below it
+        # power, at full board power or (power capping) held below it; a share is never held
+        # below full power (the GPU it shares runs for others too)
         cap_tenths = 0
         if not state.power_fits(i, alloc):
             deepest = 0
-            if min_power_fraction is not None:
+            if min_power_fraction is not None and not share:
                 board = state.power.pool_board_w[i]
                 deepest = deepest_cap_tenths(board[0], board[1], min_power_fraction)
             cap_tenths = next(
@@ -283,7 +341,7 @@ def choose(
             # Held below full power, it runs slower and may keep its GPUs for walltime / speed:
             # what it holds must cover that.
             stretch = 1.0 / throughput(fraction_of(cap_tenths))
-            paid = _payment(state, job, i, alloc, price, stretch, budget_left, now, grant_held)
+            paid = _payment(state, job, i, paid_gpus, price, stretch, budget_left, now, grant_held)
             if isinstance(paid, ReasonCode):
                 worst = max(worst, paid)
                 tokens.append(_payment_token(job, paid))
@@ -311,7 +369,21 @@ def choose(
         )
         if best_score is None or score < best_score:
             best_score = score
-            best = Choice(i, slot, nodes, alloc, borrowed, price, hold, avoid, cap_tenths, grant)
+            best = Choice(
+                i,
+                slot,
+                nodes,
+                alloc,
+                borrowed,
+                price,
+                hold,
+                avoid,
+                cap_tenths,
+                grant,
+                spot,
+                cpu,
+                memory,
+            )
     if best is not None:
         return best
     return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim, power_needs, quota_needs)
@@ -351,6 +423,24 @@ def _slot(
             return 0
         return min(slots, key=lambda k: (_frag_growth(k, gpus, cap.gpus_per_node, mix), k))
     return cap.best_fit_slot(gpus, avoid)
+
+
+def _spot(
+    cap: PoolCapacity,
+    ask: NodeAsk,
+    strategy: str,
+    mix: Mapping[int, int],
+    avoid: frozenset[int] = frozenset(),
+    draw: DrawKey = NO_DRAW,
+) -> Spot | ReasonCode:
+    """`find_spot` with frag-aware's growth of unusable GPUs for this job's size, and
+    random's keyed draw."""
+    gpus, per_node = ask.gpus, cap.gpus_per_node
+
+    def growth(free: int) -> float:
+        return _frag_growth(free, gpus, per_node, mix)
+
+    return find_spot(cap, ask, strategy, growth, avoid, draw)
 
 
 def _fit_score(
@@ -441,7 +531,7 @@ def _payment(
     state: ClusterState,
     job: Job,
     pool: int,
-    alloc: int,
+    alloc: float,
     price: float,
     stretch: float,
     budget_left: float,
@@ -479,13 +569,24 @@ def _need(needs: dict[tuple[str, str], int], where: tuple[str, str], gpus: int) 
 def take(state: ClusterState, job: Job, choice: Choice, now: float = 0.0) -> Placement:
     """Take the chosen GPUs from the pool's capacity and account for them in the state."""
     cap = state.capacity[choice.pool]
-    if choice.slot:
+    spot = choice.spot
+    cpu, memory = choice.cpu_milli, choice.memory_mib
+    if spot is not None:
+        share = job.gpu_share_milli
+        if share:
+            cap.take_share(spot.node, spot.gpu, share, cpu, memory)
+        else:
+            cap.take_node(spot.node, job.gpus, cpu, memory)
+        placement = Placement(choice.pool, (spot.node,), (job.gpus,), share, spot.gpu, cpu, memory)
+    elif choice.slot:
         node = cap.take_slot(choice.slot, job.gpus, choice.avoid)
         placement = Placement(choice.pool, (node,), (job.gpus,))
     else:
-        nodes = cap.take_whole_nodes(choice.nodes, choice.avoid)
+        nodes = cap.take_whole_nodes(choice.nodes, choice.avoid, cpu, memory)
         gpn = cap.gpus_per_node
-        placement = Placement(choice.pool, tuple(nodes), (gpn,) * len(nodes))
+        placement = Placement(
+            choice.pool, tuple(nodes), (gpn,) * len(nodes), cpu_milli=cpu, memory_mib=memory
+        )
     until = now + job.walltime_s / throughput(fraction_of(choice.cap_tenths))
     state.take(
         job.program,

@@ -1,7 +1,8 @@
 """Pending jobs, grouped into queues keyed by everything that decides their answer.
 
-All jobs in one queue ask for the same thing (program, GPU count, GPU models, sovereignty, job
-class, the org whose grants pay, priority class, and a walltime limit within the same
+All jobs in one queue ask for the same thing (program, GPU count or share of a GPU, CPU and
+memory, GPU models, sovereignty, job class, the org whose grants pay, priority class, and a
+walltime limit within the same
 power-of-two class), so if the head cannot start, the rest cannot either — or, where the
 walltime matters (a budget hold, room before a backfill reservation), only by a margin the class
 bounds: the queue is *parked* with the head's reason, and its jobs are not looked at again until
@@ -9,9 +10,11 @@ something that could change the answer happens. Parking errs on the side of wait
 never started where its head could not be. What can change it is named by the wake tokens the
 scheduler gives with the park:
 
-* `("pool", i, need)`: GPUs freed in pool i; `need` is what must be free for the head to fit
-  (`("slot", g)`: one node with g free GPUs, or `("nodes", n)`: n whole free nodes), so a
-  release wakes only the queues it could actually help.
+* `PoolNeed(i, gpus, nodes)`: GPUs freed in pool i; the need is what must be free for the head
+  to fit (one node with `gpus` wholly free GPUs, or `nodes` whole free nodes), so a release
+  wakes only the queues it could actually help. A head that waits for a share of a GPU, or
+  for CPU or memory, needs neither (`PoolNeed(i, 0, 0)`): any release in the pool wakes it,
+  since any release may free a share, CPU or memory on some node (no lost wake-ups).
 * `("site", s)`: power freed at site s.
 * `("quota", r)`: quota freed in the quota tree whose root is node r of
   `aigrid.scheduler.quota.QuotaTree` (a cohort, or a lone program).
@@ -44,6 +47,10 @@ class QueueKey(NamedTuple):
     """The org whose grants pay (`Job.account`), or "" where the program pays directly."""
     priority_class: PriorityClass = PriorityClass.NORMAL
     """Fair sharing serves higher classes first, so a queue holds one class."""
+    gpu_share_milli: int = 0
+    """The share of one GPU its jobs ask (`Job.gpu_share_milli`); 0 for whole GPUs."""
+    cpu_milli: int = 0
+    memory_mib: int = 0
 
     @classmethod
     def of(cls, job: Job) -> QueueKey:
@@ -57,12 +64,16 @@ class QueueKey(NamedTuple):
             job.job_class,
             job.account or "",
             job.priority_class,
+            job.gpu_share_milli,
+            job.cpu_milli,
+            job.memory_mib,
         )
 
 
 class PoolNeed(NamedTuple):
-    """What a parked queue needs from one pool: one node with `gpus` free, or `nodes` whole
-    free nodes (exactly one of the two is non-zero)."""
+    """What a parked queue needs from one pool: one node with `gpus` wholly free GPUs, or
+    `nodes` whole free nodes (at most one of the two is non-zero); both 0 for a head that waits
+    for a share of a GPU, or CPU or memory, which any release in the pool may free."""
 
     pool: int
     gpus: int

@@ -22,10 +22,11 @@ class ReasonCode(IntEnum):
     BUDGET = 4
     GRANT = 5
     NO_CAPACITY = 6
-    NVLINK_DOMAIN = 7
-    RESERVED = 8
-    POWER_CAP = 9
-    DEFERRED = 10
+    CPU_MEMORY = 7
+    NVLINK_DOMAIN = 8
+    RESERVED = 9
+    POWER_CAP = 10
+    DEFERRED = 11
 
     @property
     def slug(self) -> str:
@@ -42,6 +43,7 @@ _TEXT = {
     ReasonCode.GRANT: "no grant of its org, valid now for this GPU model and zone, can cover "
     "the job's walltime",
     ReasonCode.NO_CAPACITY: "waiting for free GPUs in the pools it may use",
+    ReasonCode.CPU_MEMORY: "no node with room on its GPUs has the CPU or memory it asks free",
     ReasonCode.NVLINK_DOMAIN: "no NVLink domain has enough free GPUs to hold the gang together",
     ReasonCode.RESERVED: "the free GPUs are held for a larger job's backfill reservation",
     ReasonCode.POWER_CAP: "the site's grid connection cannot take the extra power",

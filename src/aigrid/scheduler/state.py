@@ -65,6 +65,10 @@ class ClusterState:
         self.pool_model = [p.gpu_model for p in fleet.pools]
         self.site_cap_mw = list(power.cap_mw)
         self.busy_gpus = [0] * len(fleet.pools)
+        """Per pool: GPUs that jobs run on, a GPU that shares hold counting once (what the site
+        draws power for)."""
+        self._shared_gpus = [0] * len(fleet.pools)
+        """Per pool: the shared GPUs `busy_gpus` counts (the capacity's count when last seen)."""
         self.cap_tenths = [0] * len(fleet.pools)
         """Per pool: sum over its busy GPUs of the tenths of full board power they are held
         below (power capping)."""
@@ -213,8 +217,11 @@ class ClusterState:
         to hold its GPUs for ever. `at`: when, for the usage history (see the class).
         """
         cap = self.capacity[placement.pool]
-        for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
-            cap.take_from(node, gpus)
+        if placement.gpu_share_milli or placement.cpu_milli or placement.memory_mib:
+            cap.take_placement(placement)
+        else:
+            for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
+                cap.take_from(node, gpus)
         self.take(
             program,
             placement,
@@ -271,8 +278,11 @@ class ClusterState:
         at: float | None = None,
     ) -> None:
         cap = self.capacity[placement.pool]
-        for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
-            cap.give_back(node, gpus)
+        if placement.gpu_share_milli or placement.cpu_milli or placement.memory_mib:
+            cap.give_back_placement(placement)
+        else:
+            for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
+                cap.give_back(node, gpus)
         self.size_mix[placement.gpus] -= 1
         if job_id is not None:
             nodes = self.running[placement.pool]
@@ -315,6 +325,13 @@ class ClusterState:
     def _account(self, program: str, placement: Placement, sign: int, at: float | None) -> None:
         gpus = placement.gpus
         pool = placement.pool
-        self.busy_gpus[pool] += sign * gpus
+        if placement.gpu_share_milli:
+            # A share makes its GPU busy only if it was the first on it (or idle if the last):
+            # the capacity counts the GPUs shares hold, already changed by this placement.
+            shared = self.capacity[pool].shared_gpus
+            self.busy_gpus[pool] += shared - self._shared_gpus[pool]
+            self._shared_gpus[pool] = shared
+        else:
+            self.busy_gpus[pool] += sign * gpus
         self._recompute_site(self.pool_site[pool])
         self.charge_quota(program, self.pool_key[pool], sign * gpus, at)

@@ -37,13 +37,19 @@ from aigrid.scheduler.capacity import PoolCapacity
 def pool_capacity(pool: Pool) -> PoolCapacity:
     """The capacity structure of `pool`: with racks (and blocks) where it declares them."""
     domain_nodes = max(pool.nvlink_domain // pool.gpus_per_node, 1)
+    resources = {"cpu_milli": pool.cpu_milli, "memory_mib": pool.memory_mib}
     if pool.rack_nodes:
         return RackedCapacity(
-            pool.nodes, pool.gpus_per_node, domain_nodes, pool.rack_nodes, pool.block_racks
+            pool.nodes,
+            pool.gpus_per_node,
+            domain_nodes,
+            pool.rack_nodes,
+            pool.block_racks,
+            **resources,
         )
     if pool.block_racks:
         raise ValueError(f"pool {pool.id}: blocks of racks need racks (rack_nodes)")
-    return PoolCapacity(pool.nodes, pool.gpus_per_node, domain_nodes)
+    return PoolCapacity(pool.nodes, pool.gpus_per_node, domain_nodes, **resources)
 
 
 class RackedCapacity(PoolCapacity):
@@ -62,8 +68,13 @@ class RackedCapacity(PoolCapacity):
         domain_nodes: int = 1,
         rack_nodes: int = 1,
         block_racks: int = 0,
+        *,
+        cpu_milli: int = 0,
+        memory_mib: int = 0,
     ) -> None:
-        super().__init__(nodes, gpus_per_node, domain_nodes)
+        super().__init__(
+            nodes, gpus_per_node, domain_nodes, cpu_milli=cpu_milli, memory_mib=memory_mib
+        )
         if rack_nodes < 1 or rack_nodes % domain_nodes:
             raise ValueError(
                 f"a rack of {rack_nodes} nodes is not a whole number of"
@@ -91,11 +102,11 @@ class RackedCapacity(PoolCapacity):
             self.rack_whole[r] -= 1
             self.block_whole[r // self.block_racks] -= 1
 
-    def take_whole_nodes(self, n: int, avoid: frozenset[int] = frozenset()) -> list[int]:
+    def _take_whole(self, n: int, avoid: frozenset[int]) -> list[int]:
         """Take `n` wholly free nodes (not in `avoid`): inside one NVLink domain if the gang
         fits in one, else as close together as racks and blocks allow."""
         if n <= self.domain_nodes and self.domain_whole:
-            return super().take_whole_nodes(n, avoid)
+            return super()._take_whole(n, avoid)
         g = self.gpus_per_node
         free = self.free
         nodes: list[int] = []

@@ -145,6 +145,10 @@ class Row(NamedTuple):
     tenant_class: TenantClass
     job_class: JobClass
     gpu_models: tuple[str, ...] = ()
+    gpu_share_milli: int = 0
+    """A share of one GPU (`Job.gpu_share_milli`); 0 for whole GPUs."""
+    cpu_milli: int = 0
+    memory_mib: int = 0
 
 
 class Rows:
@@ -225,6 +229,9 @@ def make_jobs(rows: Sequence[Row]) -> list[Job]:
                 submit_s=r.submit_s - t0,
                 runtime_s=r.runtime_s,
                 gpu_models=r.gpu_models,
+                gpu_share_milli=r.gpu_share_milli,
+                cpu_milli=r.cpu_milli,
+                memory_mib=r.memory_mib,
             )
         )
     return jobs

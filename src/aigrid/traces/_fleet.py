@@ -10,7 +10,10 @@ in the same plain way for every trace, so that only the trace's capacity shapes 
   tariff of 0 KRW/kWh and a carbon intensity of 0 g/kWh. Energy in MWh is still metered from
   the GPU models' power figures, which each reader labels as assumptions;
 * no quotas: one program per class of the trace (a Philly virtual cluster, an SWF queue), each
-  with a nominal quota of the whole fleet, so no program ever waits on quota.
+  with a nominal quota of the whole fleet, so no program ever waits on quota. A trace whose
+  jobs share GPUs (openb) gives its number of such jobs (`shares`), added to every quota: a
+  share is charged quota of the whole GPU it lands on, so the GPUs charged are at most the
+  fleet's plus the shares running, and the quota still cannot bind.
 """
 
 from __future__ import annotations
@@ -52,6 +55,10 @@ class PoolShape:
     gpu_model: str
     gpus_per_node: int
     nodes: int
+    cpu_milli: int = 0
+    """Each node's CPU, where the trace gives it (0: not tracked)."""
+    memory_mib: int = 0
+    """Each node's memory, where the trace gives it (0: not tracked)."""
 
 
 def gpu_model(name: str, memory_gb: float, busy_w: float) -> GpuModel:
@@ -85,9 +92,11 @@ def trace_scenario(
     pools: Sequence[PoolShape],
     programs: Sequence[str],
     start: str | None = None,
+    shares: int = 0,
 ) -> Scenario:
     """The scenario of a trace's fleet: `pools` of `models` at one site, one open program per
-    name in `programs` (see the module's docstring for what is filled in)."""
+    name in `programs`, `shares` the trace's jobs that share a GPU (see the module's docstring
+    for what is filled in)."""
     by_name = {m.name: m for m in models}
     busy_w = sum(
         p.gpus_per_node * p.nodes * (by_name[p.gpu_model].busy_it_w) for p in pools if p.nodes
@@ -118,6 +127,8 @@ def trace_scenario(
                 nodes=p.nodes,
                 nvlink_domain=p.gpus_per_node,
                 owner=OWNER,
+                cpu_milli=p.cpu_milli,
+                memory_mib=p.memory_mib,
             )
             for p in pools
             if p.nodes > 0
@@ -129,7 +140,7 @@ def trace_scenario(
                 id=pid,
                 name=pid,
                 budget_krw=0.0,
-                quota=dict(gpus_by_model),
+                quota={m: gpus + shares for m, gpus in gpus_by_model.items()},
                 owners=(OWNER,),
             )
             for pid in sorted(set(programs))

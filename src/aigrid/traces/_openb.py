@@ -7,20 +7,27 @@ GPU-sharing pod), and, in most lists, `gpu_spec` (allowed models, `|`-separated)
 `pod_phase`, `creation_time`, `deletion_time`, `scheduled_time` (s). Both are read into plain
 records (`OpenbNode`, `OpenbPod`) for whoever needs them whole (GPU sharing, fragmentation).
 
-Whole-GPU pods also become jobs (`openb_jobs`): submit = creation time, runtime = deletion minus
+Pods that ask GPUs also become jobs (`openb_jobs`), as they are: `num_gpu` whole GPUs, or for a
+GPU-sharing pod (`gpu_milli` < 1000, one GPU) that share of one GPU (`Job.gpu_share_milli`),
+which the scheduler places on a GPU with that much free, beside other shares; and the pod's
+`cpu_milli` and `memory_mib` of its node. Submit = creation time, runtime = deletion minus
 scheduled time, GPU models = `gpu_spec`, one program and org per QoS class (`qos-ls`, `qos-be`,
 `qos-burstable`, `qos-guaranteed`), tenant class `enterprise` (a company's own cluster), job
 class `inference` for latency-sensitive (LS) pods and `batch` for the others, walltime =
-`OVERASK` x runtime. Excluded, by reason: CPU-only pods, GPU-sharing pods (`gpu_milli` < 1000),
-pods never scheduled (`Pending`), pods without creation or deletion time (the `multigpu*` lists
-have none), and pods of zero runtime.
+`OVERASK` x runtime. Excluded, by reason: CPU-only pods, pods that would share several GPUs
+(`gpu_milli` < 1000 with `num_gpu` > 1: the trace's model has none), pods never scheduled
+(`Pending`), pods without creation or deletion time (the `multigpu*` lists have none), and pods
+of zero runtime.
 
-The fleet (`openb_scenario`): one pool per (GPU model, GPUs per node) of the node list's GPU
-nodes; CPU-only nodes are left out. The pod lists were made for placement experiments (the FGD
-paper places them one after another until the cluster is full), not as a record of load over
-time: replayed by their times, the whole-GPU pods of the default list keep well under 1% of the
-node list's 6,212 GPUs busy. Assumptions: the memory and power of each model (the trace
-gives only names; G1-G3 are taken as 32 GB, 300 W cards).
+The fleet (`openb_scenario`): one pool per (GPU model, GPUs per node, CPU, memory) of the node
+list's GPU nodes, tracking its nodes' CPU and memory, so that a pod waits where the trace's
+nodes would have made it wait; CPU-only nodes are left out. A pool is `openb-<model>-<g>g`,
+with `-<cores>c<GiB>g` after it where one model and GPU count come in several node sizes. The
+pod lists were made for placement experiments (the FGD paper places them one after another
+until the cluster is full), not as a record of load over time: replayed by their times, the
+GPU pods of the default list keep a small share of the node list's 6,212 GPUs busy.
+Assumptions: the memory and power of each model (the trace gives only names; G1-G3 are taken
+as 32 GB, 300 W cards).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from aigrid.model import GpuModel, JobClass, Scenario, TenantClass
+from aigrid.model import GPU_MILLI, GpuModel, JobClass, Scenario, TenantClass
 from aigrid.traces._common import (
     BAD_EXAMPLES,
     BadRowError,
@@ -48,7 +55,7 @@ from aigrid.traces._fleet import PoolShape, gpu_model, trace_scenario
 
 NODE_COLUMNS = ("sn", "cpu_milli", "memory_mib", "gpu", "model")
 POD_COLUMNS = ("name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli")
-WHOLE_GPU_MILLI = 1000
+WHOLE_GPU_MILLI = GPU_MILLI
 
 _MODELS: dict[str, GpuModel] = {
     "V100M16": gpu_model("V100M16", memory_gb=16, busy_w=300),
@@ -201,7 +208,8 @@ def _pod(row: dict[str, str]) -> OpenbPod:
 
 
 def openb_jobs(pods: Records[OpenbPod]) -> Trace:
-    """Jobs of the whole-GPU pods that ran (see the module docstring for what is excluded)."""
+    """Jobs of the GPU pods that ran, shares of a GPU included (see the module docstring for
+    what is excluded)."""
     rows = Rows(pods.source, skip_bad_rows=True)
     rows.read = pods.rows
     rows.bad = pods.bad_rows
@@ -225,6 +233,9 @@ def openb_jobs(pods: Records[OpenbPod]) -> Trace:
                 tenant_class=TenantClass.ENTERPRISE,
                 job_class=JobClass.INFERENCE if qos == "ls" else JobClass.BATCH,
                 gpu_models=pod.gpu_spec,
+                gpu_share_milli=0 if pod.whole_gpus else pod.gpu_milli,
+                cpu_milli=pod.cpu_milli,
+                memory_mib=pod.memory_mib,
             )
         )
     return rows.trace(TraceFormat.OPENB)
@@ -233,8 +244,8 @@ def openb_jobs(pods: Records[OpenbPod]) -> Trace:
 def _excluded(pod: OpenbPod) -> str | None:
     if pod.num_gpu == 0:
         return "CPU-only pod"
-    if not pod.whole_gpus:
-        return "GPU-sharing pod (gpu_milli < 1000)"
+    if not pod.whole_gpus and pod.num_gpu > 1:
+        return "shares of several GPUs (gpu_milli < 1000, num_gpu > 1)"
     if pod.creation_time is None:
         return "no creation time"
     if pod.scheduled_time is None:
@@ -251,25 +262,44 @@ def openb_scenario(
     *,
     programs: Sequence[str],
     name: str = "openb",
+    shares: int = 0,
 ) -> Scenario:
-    """The fleet of an openb node list: one pool per (GPU model, GPUs per node)."""
+    """The fleet of an openb node list: one pool per (GPU model, GPUs per node, CPU, memory),
+    tracking its nodes' CPU and memory (see the module docstring). `shares`: the jobs to be
+    replayed that share a GPU, so that quota never holds them up (`trace_scenario`)."""
     records = nodes.records if isinstance(nodes, Records) else tuple(nodes)
-    shapes: Counter[tuple[str, int]] = Counter()
+    shapes: Counter[tuple[str, int, int, int]] = Counter()
     for n in records:
         if n.gpus > 0 and n.gpu_model is not None:
-            shapes[(n.gpu_model, n.gpus)] += 1
+            shapes[(n.gpu_model, n.gpus, n.cpu_milli, n.memory_mib)] += 1
     if not shapes:
         source = nodes.source if isinstance(nodes, Records) else name
         raise TraceError(source, "has no GPU node: no fleet to replay on")
+    sizes = Counter((model, gpn) for model, gpn, _, _ in shapes)
     pools = tuple(
-        PoolShape(f"openb-{model.lower()}-{gpn}g", model, gpn, count)
-        for (model, gpn), count in sorted(shapes.items())
+        PoolShape(
+            _pool_id(model, gpn, cpu, memory, several=sizes[(model, gpn)] > 1),
+            model,
+            gpn,
+            count,
+            cpu_milli=cpu,
+            memory_mib=memory,
+        )
+        for (model, gpn, cpu, memory), count in sorted(shapes.items())
     )
-    models = tuple(_model(m) for m in sorted({m for m, _ in shapes}))
+    models = tuple(_model(m) for m in sorted({shape[0] for shape in shapes}))
     return trace_scenario(
         name,
         f"openb node list: {sum(p.nodes for p in pools)} GPU nodes in {len(pools)} pools",
         models=models,
         pools=pools,
         programs=programs,
+        shares=shares,
     )
+
+
+def _pool_id(model: str, gpn: int, cpu_milli: int, memory_mib: int, *, several: bool) -> str:
+    base = f"openb-{model.lower()}-{gpn}g"
+    if not several:
+        return base
+    return f"{base}-{cpu_milli / 1000:g}c{memory_mib / 1024:g}g"

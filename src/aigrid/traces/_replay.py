@@ -90,7 +90,15 @@ def load_trace(
     if not nodes.is_file():
         return trace
     programs = sorted({j.program for j in trace.jobs})
-    return trace.with_scenario(openb_scenario(read_openb_nodes(nodes), programs=programs))
+    shares = _shares(trace.jobs)
+    return trace.with_scenario(
+        openb_scenario(read_openb_nodes(nodes), programs=programs, shares=shares)
+    )
+
+
+def _shares(jobs: Sequence[Job]) -> int:
+    """Jobs that share a GPU: each may be charged quota of a GPU beyond the fleet's."""
+    return sum(1 for j in jobs if j.gpu_share_milli)
 
 
 def _format(fmt: TraceFormat | str) -> TraceFormat:
@@ -128,7 +136,8 @@ def resolve_fleet(trace: Trace, fleet: str | Scenario) -> tuple[Scenario, bool]:
         return tiresias_scenario(fleet), False
     if fleet.endswith(".csv") and trace.format is TraceFormat.OPENB:
         programs = sorted({j.program for j in trace.jobs})
-        return openb_scenario(read_openb_nodes(fleet), programs=programs), False
+        nodes = read_openb_nodes(fleet)
+        return openb_scenario(nodes, programs=programs, shares=_shares(trace.jobs)), False
     return load_scenario(fleet), True
 
 

@@ -70,7 +70,8 @@ class Samples:
 class Charges:
     price: float
     hold: float
-    alloc: int
+    alloc: float
+    """GPUs paid for: a share of a GPU pays its fraction."""
     borrowed: bool
 
 
@@ -247,7 +248,7 @@ class World:
             if self.scenario.reliability is not None:
                 overhead = self.scenario.reliability.restart_overhead_min * 60.0
             lost = job.interrupt(t, restart_overhead_s=overhead, saved_at=saved_at)
-            self.lost_gpu_s += placement.gpus * lost
+            self.lost_gpu_s += placement.gpu_amount * lost
             job.queued_s = t
             self.queues.push(job)
             self._request_pass(t)
@@ -267,10 +268,13 @@ class World:
         seconds = t1 - t0
         if seconds > 0:
             key = (self._pool_owner[placement.pool], job.tenant_class.value, job.program)
-            self.busy_gpu_s[key] += placement.gpus * seconds
-            # What the job's GPUs drew over idle, priced and weighed by the hour.
+            self.busy_gpu_s[key] += placement.gpu_amount * seconds
+            # What the job's GPUs drew over idle, priced and weighed by the hour; a share of a
+            # GPU is charged its share of the GPU's draw.
             state = self.state
             mw = state.power.added_mw(placement.pool, placement.gpus)
+            if placement.gpu_share_milli:
+                mw *= placement.gpu_amount
             if job.speed < 1.0:
                 mw -= state.power.cap_saving_mw(
                     placement.pool, placement.gpus * tenths_of(job.power_fraction)
@@ -403,7 +407,7 @@ class World:
                 elif job.account is not None:
                     raise RuntimeError(f"job {job.id}: admitted without a grant to pay for it")
                 self.charges[job.id] = Charges(
-                    d.price_krw_per_gpu_h, d.hold_krw, d.placement.gpus, d.borrowed
+                    d.price_krw_per_gpu_h, d.hold_krw, d.placement.gpu_amount, d.borrowed
                 )
                 remaining = job.remaining_s if job.remaining_s is not None else job.walltime_s
                 # A power-capped job runs slower, and its walltime limit stretches with it; a
