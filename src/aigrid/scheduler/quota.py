@@ -48,11 +48,6 @@ def quota_keys(fleet: Fleet, tenancy: Tenancy) -> list[str]:
     return keys
 
 
-def key_model(key: str) -> str:
-    """The GPU model of a quota key."""
-    return key.rpartition("/")[2]
-
-
 @dataclass(frozen=True, slots=True)
 class _Node:
     name: str
@@ -73,8 +68,7 @@ class _Node:
 
 class QuotaTree:
     """The tree of one tenancy, its quotas (shrunk by the owner as GPUs fail and come back,
-    through `set_quota`) and its usage. Programs and cohorts share one namespace of node
-    names."""
+    through `set_quota`) and its usage. Nodes are indices: cohorts first, then programs."""
 
     def __init__(
         self,
@@ -250,13 +244,6 @@ class QuotaTree:
                     delta = 0
             elif not count_total:
                 break
-
-    def used(self, i: int, key: str) -> int:
-        """Node `i`'s usage as the tree counts it."""
-        node = self.nodes[i]
-        if node.is_program:
-            return self.leaf_usage[node.name].get(key, 0)
-        return self.above[i].get(key, 0)
 
     def available(self, program: str, key: str) -> int | float:
         """GPUs of `key` a job of `program` may take now (see the module). On the scheduler's
