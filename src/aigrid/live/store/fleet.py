@@ -53,6 +53,8 @@ def load_fleet(session: Session) -> Fleet | None:
                 Binding(p.backend, p.backend_name, tuple(p.backend_options.items())),
                 p.rack_nodes,
                 p.block_racks,
+                p.cpu_milli,
+                p.memory_mib,
             )
             for p in pools
         ),
@@ -124,6 +126,8 @@ def save_fleet(session: Session, fleet: Fleet, backend: str | None = None) -> bo
             backend_options=dict(p.backend.options),
             rack_nodes=p.rack_nodes,
             block_racks=p.block_racks,
+            cpu_milli=p.cpu_milli,
+            memory_mib=p.memory_mib,
         )
         for i, p in enumerate(fleet.pools)
     )

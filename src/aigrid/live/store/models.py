@@ -107,6 +107,10 @@ class PoolRow(Base):
     """Nodes per rack, 0 where the pool declares no racks (`aigrid.model.Pool`)."""
     block_racks: Mapped[int] = mapped_column(default=0)
     """Racks per block, 0 where it declares no blocks."""
+    cpu_milli: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Each node's CPU in milli-cores, 0 where the pool tracks none (`aigrid.model.Pool`)."""
+    memory_mib: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Each node's memory in MiB, 0 where the pool tracks none."""
 
 
 class NodeRow(Base):
@@ -268,6 +272,12 @@ class JobRow(Base):
     tenant_class: Mapped[str] = mapped_column(String(16))
     job_class: Mapped[str] = mapped_column(String(16))
     gpus: Mapped[int]
+    gpu_share_milli: Mapped[int] = mapped_column(default=0)
+    """A share of one GPU in milli-GPUs (1..999, with `gpus == 1`); 0 asks whole GPUs."""
+    cpu_milli: Mapped[int] = mapped_column(default=0)
+    """CPU asked on each node, in milli-cores (0: none)."""
+    memory_mib: Mapped[int] = mapped_column(default=0)
+    """Memory asked on each node, in MiB (0: none)."""
     gpu_models: Mapped[list[Any]]
     sovereign: Mapped[bool]
     preemptible: Mapped[bool]
@@ -290,7 +300,10 @@ class JobRow(Base):
     attempt: Mapped[int] = mapped_column(default=0)
     pool: Mapped[int | None]
     placement: Mapped[dict[str, Any] | None]
-    """{"nodes": [...], "gpus_per_node": [...], "devices": [[...], ...]}"""
+    """{"nodes": [...], "gpus_per_node": [...], "devices": [[...], ...], "power_fraction": f},
+    and for a share or a CPU or memory ask what the scheduler's `Placement` took besides:
+    "gpu_share_milli", "shared_gpu" (the GPU of the scheduler's node model), "cpu_milli",
+    "memory_mib" (`aigrid.live.loop.placement_json`)."""
     price_krw_per_gpu_h: Mapped[float | None]
     hold_krw: Mapped[int | None] = mapped_column(BigInteger)
     backend: Mapped[str | None] = mapped_column(String(200))
