@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from rich.table import Table
 from aigrid.errors import UsageError
 from aigrid.live.client import Client, load_config
 from aigrid.model import JobClass, PriorityClass, TenantClass
+from aigrid.model.job import GPU_MILLI
 
 _out = Console(highlight=False, soft_wrap=True)
 
@@ -40,6 +42,42 @@ def parse_duration(text: str) -> float:
     if not parts or "".join(n + u for n, u in parts) != t:
         raise UsageError(f"not a duration: {text!r} (use e.g. 90s, 10m, 2h, 1d or 1h30m)")
     return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+def parse_thousandths(text: str, what: str, example: str) -> int:
+    """A decimal number as a whole number of thousandths, exactly ('0.25' -> 250): shares and
+    cores are counted in milli-units, and a float would turn 0.29 into 289."""
+    try:
+        value = Decimal(text.strip()) * 1000
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value != value.to_integral_value():
+        raise UsageError(f"{what} wants a number with at most 3 decimals, got {text!r} ({example})")
+    return int(value)
+
+
+def parse_gpu_share(text: str) -> int:
+    """A share of one GPU, '0.25', as milli-GPUs (250): more than 0, less than 1."""
+    milli = parse_thousandths(text, "--gpu-share", "e.g. 0.25 for a quarter of a GPU")
+    if not 0 < milli < GPU_MILLI:
+        raise UsageError(
+            f"--gpu-share is a share of one GPU, more than 0 and below 1, got {text!r}"
+        )
+    return milli
+
+
+_MEMORY_UNITS = {"": 1, "m": 1, "mi": 1, "mib": 1, "g": 1024, "gi": 1024, "gib": 1024}
+_MEMORY_UNITS |= {"t": 1 << 20, "ti": 1 << 20, "tib": 1 << 20}
+
+
+def parse_memory_mib(text: str) -> int:
+    """Memory as MiB: '512' or '512M' (MiB), '16G' (GiB), '1T' (TiB), binary units as
+    Slurm's `--mem` takes them."""
+    m = re.fullmatch(r"(\d+)\s*([a-z]*)", text.strip().lower())
+    unit = _MEMORY_UNITS.get(m.group(2)) if m else None
+    if m is None or unit is None:
+        raise UsageError(f"--memory wants MiB, or a size such as 512M, 16G or 1T; got {text!r}")
+    return int(m.group(1)) * unit
 
 
 def _pairs(items: Iterable[str], what: str) -> dict[str, str]:
@@ -186,6 +224,19 @@ def submit(
         PriorityClass,
         typer.Option("--priority", help="Priority class: fair sharing serves higher first."),
     ] = PriorityClass.NORMAL,
+    gpu_share: Annotated[
+        str | None,
+        typer.Option(
+            "--gpu-share",
+            help="A share of one GPU, e.g. 0.25 (with --gpus 1); others may share the GPU.",
+        ),
+    ] = None,
+    cpu: Annotated[
+        str | None, typer.Option("--cpu", help="CPU cores on each node, e.g. 4 or 0.5.")
+    ] = None,
+    memory: Annotated[
+        str | None, typer.Option("--memory", help="Memory on each node: MiB, or 512M, 16G.")
+    ] = None,
 ) -> None:
     """Submit a job; prints its id alone."""
     body = {
@@ -202,6 +253,9 @@ def submit(
         "preemptible": preemptible,
         "priority_class": priority.value,
         "workdir": os.getcwd(),
+        "gpu_share_milli": 0 if gpu_share is None else parse_gpu_share(gpu_share),
+        "cpu_milli": 0 if cpu is None else parse_thousandths(cpu, "--cpu", "cores, e.g. 4 or 0.5"),
+        "memory_mib": 0 if memory is None else parse_memory_mib(memory),
     }
     with _client() as c:
         job = c.submit(body)

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from aigrid.live.service.auth import Role
+from aigrid.live.service.jobs import MAX_RESOURCE
 from aigrid.model import JobClass, JobState, PriorityClass, TenantClass
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["kaist"])]
@@ -186,6 +187,11 @@ class JobCreate(_In):
     priority_class: PriorityClass = Field(
         PriorityClass.NORMAL, description="fair sharing serves higher classes first"
     )
+    gpu_share_milli: int = Field(
+        0, ge=0, le=999, description="a share of one GPU in milli-GPUs, with gpus = 1; 0: whole"
+    )
+    cpu_milli: int = Field(0, ge=0, le=MAX_RESOURCE, description="CPU per node, milli-cores")
+    memory_mib: int = Field(0, ge=0, le=MAX_RESOURCE, description="memory per node, MiB")
 
 
 class PlacementPublic(BaseModel):
@@ -193,6 +199,9 @@ class PlacementPublic(BaseModel):
     nodes: list[str]
     gpus_per_node: list[int]
     devices: list[list[int]]
+    gpu_share_milli: int = Field(0, description="the share of its one GPU held; 0: whole GPUs")
+    cpu_milli: int = Field(0, description="CPU taken on each node (0 where not tracked)")
+    memory_mib: int = Field(0, description="memory taken on each node (0 where not tracked)")
     backend: str | None = Field(
         default=None, description="the backend the job runs on: its pool's (local, slurm:..)"
     )
@@ -250,6 +259,9 @@ class JobPublic(BaseModel):
         description="why a pending job waits, or why a job was rejected or failed"
     )
     gpus: int
+    gpu_share_milli: int = 0
+    cpu_milli: int = 0
+    memory_mib: int = 0
     gpu_models: list[str]
     walltime_s: float
     command: list[str]

@@ -22,10 +22,14 @@ from aigrid.live.service.context import ServiceContext
 from aigrid.live.service.usage import org_used
 from aigrid.live.store.models import GpuModelRow, GrantRow, JobRow, OrgRow, ProgramRow
 from aigrid.model import Job, JobClass, JobState, PriorityClass, TenantClass
+from aigrid.model.job import check_request
 from aigrid.scheduler import OrderBreakdown, QueueKey
 
 MAX_WALLTIME_S = 14 * 86400.0
 MAX_LOG_BYTES = 1 << 20
+MAX_RESOURCE = (1 << 31) - 1
+"""The most CPU (milli-cores) or memory (MiB) a job may ask of a node: what the store's
+integer columns hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,12 @@ class JobRequest:
     name: str = ""
     workdir: str | None = None
     priority_class: PriorityClass = PriorityClass.NORMAL
+    gpu_share_milli: int = 0
+    """A share of one GPU in milli-GPUs (1..999, with `gpus == 1`); 0 asks whole GPUs."""
+    cpu_milli: int = 0
+    """CPU asked on each node, in milli-cores (0: none)."""
+    memory_mib: int = 0
+    """Memory asked on each node, in MiB (0: none)."""
 
 
 def queue_key(job: Job) -> str:
@@ -57,6 +67,7 @@ def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
         raise NotFoundError(f"no org {req.org!r}")
     if req.gpus < 1:
         raise InvalidRequestError(f"gpus must be at least 1, got {req.gpus}")
+    _check_resources(req)
     if not 0 < req.walltime_s <= MAX_WALLTIME_S or math.isnan(req.walltime_s):
         raise InvalidRequestError(
             f"walltime must be more than 0 and at most {MAX_WALLTIME_S / 86400:g} days"
@@ -102,6 +113,9 @@ def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
             tenant_class=org.tenant_class,
             job_class=req.job_class.value,
             gpus=req.gpus,
+            gpu_share_milli=req.gpu_share_milli,
+            cpu_milli=req.cpu_milli,
+            memory_mib=req.memory_mib,
             gpu_models=gpu_models,
             sovereign=req.sovereign,
             preemptible=req.preemptible,
@@ -122,6 +136,18 @@ def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
         s.add(row)
     ctx.wake_loop()
     return row
+
+
+def _check_resources(req: JobRequest) -> None:
+    """Refuse a share, CPU or memory ask no node could ever give (the scheduler's own rule,
+    `aigrid.model.check_request`), with its words; and numbers beyond what the store keeps."""
+    for name, value in (("cpu_milli", req.cpu_milli), ("memory_mib", req.memory_mib)):
+        if value > MAX_RESOURCE:
+            raise InvalidRequestError(f"{name} must be at most {MAX_RESOURCE}, got {value}")
+    try:
+        check_request(req.gpus, req.gpu_share_milli, req.cpu_milli, req.memory_mib)
+    except ValueError as exc:
+        raise InvalidRequestError(str(exc)) from None
 
 
 def _check_credit(s: Session, org: str, program: str, grants: Sequence[GrantRow]) -> None:
@@ -160,6 +186,9 @@ def to_model(row: JobRow) -> Job:
         sovereign=row.sovereign,
         preemptible=row.preemptible,
         priority_class=PriorityClass(row.priority_class),
+        gpu_share_milli=row.gpu_share_milli,
+        cpu_milli=row.cpu_milli,
+        memory_mib=row.memory_mib,
     )
 
 
