@@ -54,8 +54,9 @@ def gpu_hour_price(
     )
 
 
-def charge_krw(krw_per_gpu_h: float, gpus: int, seconds: float) -> float:
-    """KRW for `gpus` GPUs held for `seconds` at `krw_per_gpu_h`.
+def charge_krw(krw_per_gpu_h: float, gpus: float, seconds: float) -> float:
+    """KRW for `gpus` GPUs held for `seconds` at `krw_per_gpu_h` (a share of one GPU: its
+    fraction, as `Placement.gpu_amount` counts it).
 
     Compute a job's hold (for its walltime) and its settlement (for its runtime) with this same
     function, so that equal durations give bit-equal amounts."""

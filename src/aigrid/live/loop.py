@@ -350,12 +350,18 @@ class SchedulingLoop:
         self.waiting: dict[int, Job] = {}
         self.attempts: dict[int, int] = {}
         self.devices_used: dict[tuple[int, int], set[int]] = {}
+        """Per node, the GPU indices a job holds whole or that shares sit on."""
+        self.shared_devices: dict[tuple[int, int, int], list[int]] = {}
+        """Per node and GPU of the scheduler's node model that holds shares: the device they
+        run on and how many shares it holds (see `_take_devices`)."""
         self._node_names = [[f"{p.id}-{n:05d}" for n in range(p.nodes)] for p in fleet.pools]
         self._pool_backend = [self.backends.of_pool(p)[0] for p in fleet.pools]
         self.fenced: dict[int, dict[int, int]] = {}
         """Per pool of an unreachable backend: the free GPUs held out of the scheduler's view,
         per node."""
-        for row in running_rows:
+        # Shares first: each goes back on the GPU it was recorded on, before whole-GPU jobs,
+        # whose GPUs the node model picks anew (any wholly free ones; whole GPUs are alike).
+        for row in sorted(running_rows, key=lambda r: not _is_share(r)):
             self._restore_running(row, now)
         for (job_id, _attempt), reason in preempted.items():
             # Preempted before the restart and not yet seen stopped: stop it (again).
@@ -387,9 +393,7 @@ class SchedulingLoop:
     def _restore_running(self, row: JobRow, now: float) -> None:
         job = to_model(row)
         assert row.placement is not None and row.pool is not None and row.start_s is not None
-        placement = Placement(
-            row.pool, tuple(row.placement["nodes"]), tuple(row.placement["gpus_per_node"])
-        )
+        placement = placement_of(row.pool, row.placement)
         job.transition(JobState.RUNNING, row.start_s)
         job.placement = placement
         power_fraction = float(row.placement.get("power_fraction", 1.0))
@@ -410,8 +414,7 @@ class SchedulingLoop:
             priority=job.priority_class,
         )
         devices = tuple(tuple(d) for d in row.placement.get("devices", []))
-        for node, used in zip(placement.nodes, devices, strict=False):
-            self.devices_used.setdefault((placement.pool, node), set()).update(used)
+        self._hold_devices(placement, devices)
         hold = row.hold_krw or 0
         if hold:
             self.accounts.hold(job.id, job.program, hold, row.start_s)
@@ -625,7 +628,8 @@ class SchedulingLoop:
             for e in endings:
                 job = e.run.job
                 assert job.placement is not None
-                gpus = job.placement.gpus
+                # A share pays its fraction of the GPU, as its hold did (and as the twin meters).
+                gpus = job.placement.gpu_amount
                 spend = round(charge_krw(e.run.price_krw_per_gpu_h, gpus, e.runtime_s))
                 spends[job.id] = spend
                 if e.state is JobState.PENDING:
@@ -675,8 +679,7 @@ class SchedulingLoop:
                 self.waiting[job.id] = job
                 self.attempts[job.id] = e.run.attempt
             self.state.release(job.program, placement, job_id=job.id, at=now)
-            for node, used in zip(placement.nodes, e.run.devices, strict=False):
-                self.devices_used[(placement.pool, node)].difference_update(used)
+            self._give_devices(placement, e.run.devices)
             self.accounts.settle(job.id, spends[job.id], now)
             self.state.budget_available[job.program] = self.accounts.available_krw(job.program)
             del self.running[job.id]
@@ -743,17 +746,57 @@ class SchedulingLoop:
         self.stats.rejected += len(rejects)
 
     def _take_devices(self, placement: Placement) -> tuple[tuple[int, ...], ...]:
-        """The lowest free GPU indices on each node of the placement (for CUDA_VISIBLE_DEVICES)."""
+        """The GPU indices of each node of the placement (for CUDA_VISIBLE_DEVICES): the
+        lowest ones neither held whole nor shared.
+
+        A share runs on the device of the GPU the scheduler put it on (`shared_gpu`), so that
+        the shares the scheduler stacks on one GPU run on one device. The scheduler's node
+        model tells whole GPUs apart by count only (it gives back any of a node's whole GPUs),
+        so its index of a shared GPU need not be the device's: the first share on a GPU takes
+        the lowest device free, and the GPU's later shares follow it there until the last
+        leaves. Counts agree (the model's wholly free GPUs are the devices free here), so a
+        device is always free for what the scheduler placed."""
         gpn = self.fleet.pools[placement.pool].gpus_per_node
         out = []
         for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
             used = self.devices_used.setdefault((placement.pool, node), set())
-            picked = tuple(i for i in range(gpn) if i not in used)[:gpus]
-            used.update(picked)
+            free = tuple(i for i in range(gpn) if i not in used)
+            if placement.gpu_share_milli:
+                shared = self.shared_devices.get((placement.pool, node, placement.shared_gpu))
+                picked = (shared[0],) if shared is not None else free[:1]
+            else:
+                picked = free[:gpus]
             out.append(picked)
-        return tuple(out)
+        devices = tuple(out)
+        self._hold_devices(placement, devices)
+        return devices
+
+    def _hold_devices(self, placement: Placement, devices: Sequence[tuple[int, ...]]) -> None:
+        """Mark `devices` taken by the placement (a share: one more on its GPU's device)."""
+        if placement.gpu_share_milli:
+            (node,) = placement.nodes
+            ((device,),) = devices
+            key = (placement.pool, node, placement.shared_gpu)
+            shared = self.shared_devices.setdefault(key, [device, 0])
+            if shared[0] != device:
+                log.warning("GPU %s holds shares on devices %d and %d", key, shared[0], device)
+            shared[1] += 1
+            self.devices_used.setdefault((placement.pool, node), set()).add(device)
+            return
+        for node, used in zip(placement.nodes, devices, strict=False):
+            self.devices_used.setdefault((placement.pool, node), set()).update(used)
 
     def _give_devices(self, placement: Placement, devices: Iterable[tuple[int, ...]]) -> None:
+        """Give back what `_take_devices` took: a shared device only with its last share."""
+        if placement.gpu_share_milli:
+            (node,) = placement.nodes
+            key = (placement.pool, node, placement.shared_gpu)
+            shared = self.shared_devices[key]
+            shared[1] -= 1
+            if shared[1] == 0:
+                del self.shared_devices[key]
+                self.devices_used[(placement.pool, node)].discard(shared[0])
+            return
         for node, used in zip(placement.nodes, devices, strict=False):
             self.devices_used[(placement.pool, node)].difference_update(used)
 
@@ -777,12 +820,7 @@ class SchedulingLoop:
                 job = d.job
                 attempt = self.attempts.get(job.id, 0) + 1
                 hold = math.ceil(d.hold_krw)
-                placement = {
-                    "nodes": list(d.placement.nodes),
-                    "gpus_per_node": list(d.placement.gpus_per_node),
-                    "devices": [list(x) for x in devices[job.id]],
-                    "power_fraction": d.power_fraction,
-                }
+                placement = placement_json(d.placement, devices[job.id], d.power_fraction)
                 decision_rows.append(
                     {
                         "job_id": job.id,
@@ -1095,6 +1133,44 @@ class SchedulingLoop:
             return None
         name = self._pool_backend[pools[0]]
         return self.outages[name].reason(name)
+
+
+def placement_json(
+    placement: Placement, devices: Sequence[tuple[int, ...]], power_fraction: float
+) -> dict[str, Any]:
+    """A placement as the store records it (`JobRow.placement`): enough for a restarted loop to
+    take exactly the same of its pool again (`placement_of`). What a whole-GPU job asking no
+    CPU or memory takes is recorded as before shares existed."""
+    out: dict[str, Any] = {
+        "nodes": list(placement.nodes),
+        "gpus_per_node": list(placement.gpus_per_node),
+        "devices": [list(x) for x in devices],
+        "power_fraction": power_fraction,
+    }
+    if placement.gpu_share_milli:
+        out["gpu_share_milli"] = placement.gpu_share_milli
+        out["shared_gpu"] = placement.shared_gpu
+    if placement.cpu_milli or placement.memory_mib:
+        out["cpu_milli"] = placement.cpu_milli
+        out["memory_mib"] = placement.memory_mib
+    return out
+
+
+def placement_of(pool: int, recorded: dict[str, Any]) -> Placement:
+    """The scheduler's placement a recorded one stands for (`placement_json`)."""
+    return Placement(
+        pool,
+        tuple(recorded["nodes"]),
+        tuple(recorded["gpus_per_node"]),
+        gpu_share_milli=int(recorded.get("gpu_share_milli", 0)),
+        shared_gpu=int(recorded.get("shared_gpu", -1)),
+        cpu_milli=int(recorded.get("cpu_milli", 0)),
+        memory_mib=int(recorded.get("memory_mib", 0)),
+    )
+
+
+def _is_share(row: JobRow) -> bool:
+    return bool(row.placement and row.placement.get("gpu_share_milli"))
 
 
 def backend_key(job_id: int, attempt: int) -> str:
