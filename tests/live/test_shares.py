@@ -9,10 +9,11 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from aigrid.backends import MockBackend, MockCall, RunState, RunStatus
+from aigrid.backends import BackendUnreachable, MockBackend, MockCall, RunState, RunStatus
+from aigrid.live import loop as loop_module
 from aigrid.live.errors import InvalidRequestError
 from aigrid.live.fleet import local_fleet
-from aigrid.live.loop import SchedulingLoop
+from aigrid.live.loop import UNREACHABLE, SchedulingLoop
 from aigrid.live.service import Principal, Role, ServiceContext, authenticate
 from aigrid.live.service.admin import create_grant, create_org, create_program, issue_token
 from aigrid.live.service.jobs import JobRequest, get_job, submit
@@ -145,6 +146,29 @@ def test_a_share_runs_on_a_free_device_whatever_its_gpu_index(store: Store) -> N
     placement = get_job(ctx, admin, share).placement
     assert placement is not None and placement["shared_gpu"] == 0  # the model's index
     assert backend.calls[str(share)].launch.devices == ((1,),)  # the free device
+
+
+def test_no_share_goes_on_a_shared_gpu_of_an_unreachable_backend(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loop_module, "PROBE_S", 0.0)  # ask again every cycle
+    ctx, admin = setup(store, local_fleet(1))
+    first = submit(ctx, admin, ask(gpu_share_milli=QUARTER)).id
+    backend = MockBackend(Ends())
+    loop = SchedulingLoop(store, backend, Policy(), clock=lambda: 1001.0)
+    loop.cycle()
+    backend.unreachable = BackendUnreachable("slurmctld does not answer", sent=False)
+    second = submit(ctx, admin, ask(gpu_share_milli=QUARTER)).id
+    loop.cycle()
+    loop.cycle()
+    row = get_job(ctx, admin, second)
+    assert row.state == "pending"
+    assert (row.pending_reason or "").startswith(UNREACHABLE)
+    backend.unreachable = None
+    loop.cycle()
+    assert get_job(ctx, admin, second).state == "running"
+    assert backend.calls[str(second)].launch.devices == backend.calls[str(first)].launch.devices
+    assert not loop.fenced_shares
 
 
 def test_a_job_waits_for_memory_and_starts_when_another_ends(store: Store) -> None:

@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -359,6 +360,9 @@ class SchedulingLoop:
         self.fenced: dict[int, dict[int, int]] = {}
         """Per pool of an unreachable backend: the free GPUs held out of the scheduler's view,
         per node."""
+        self.fenced_shares: dict[int, list[tuple[int, int, int]]] = {}
+        """Per pool of an unreachable backend: the free room of its shared GPUs held out of
+        the scheduler's view, as (node, GPU, milli-GPUs)."""
         # Shares first: each goes back on the GPU it was recorded on, before whole-GPU jobs,
         # whose GPUs the node model picks anew (any wholly free ones; whole GPUs are alike).
         for row in sorted(running_rows, key=lambda r: not _is_share(r)):
@@ -1112,6 +1116,20 @@ class SchedulingLoop:
                 if free:
                     cap.take_from(node, free)
                     taken[node] = taken.get(node, 0) + free
+            self._fence_shares(pool)
+
+    def _fence_shares(self, pool: int) -> None:
+        """Hold out the room left on a pool's shared GPUs too, or shares would still go there
+        (a GPU that holds shares does not count as wholly free, so `_fence` leaves it)."""
+        cap = self.state.capacity[pool]
+        if not cap.shared_gpus or cap.detail is None:
+            return
+        taken = self.fenced_shares.setdefault(pool, [])
+        for node, gpu in zip(*np.nonzero(cap.detail.shared), strict=True):
+            room = int(cap.detail.gpu_free[node, gpu])
+            if room:
+                cap.take_share(int(node), int(gpu), room)
+                taken.append((int(node), int(gpu), room))
 
     def _unfence(self, name: str) -> None:
         """Give the scheduler back the GPUs held out of backend `name`'s pools, and wake the
@@ -1122,6 +1140,8 @@ class SchedulingLoop:
             cap = self.state.capacity[pool]
             for node, gpus in taken.items():
                 cap.give_back(node, gpus)
+            for node, gpu, milli in self.fenced_shares.pop(pool, ()):
+                cap.give_back_share(node, gpu, milli)
             del self.fenced[pool]
             if self.queues.wake_pool(pool, cap.largest_free(), cap.free_nodes):
                 self.wake()
