@@ -156,6 +156,38 @@ def test_bad_requests_say_what_is_wrong(admin: Client) -> None:
     assert ("body", "program") in missing
 
 
+def test_a_share_of_a_gpu_runs_on_one_device_and_shows_what_it_asked(admin: Client) -> None:
+    """Two halves of a GPU, each with CPU and memory asked (the local pool tracks neither, so
+    they take none): both run on one device, and the job says what it asked."""
+    ask = {"org": "kaist", "program": "research", "gpus": 1, "walltime_s": 60,
+           "gpu_share_milli": 500, "cpu_milli": 1500, "memory_mib": 2048,
+           "command": ["sh", "-c", "echo gpus=$CUDA_VISIBLE_DEVICES"]}  # fmt: skip
+    halves = [admin.submit(ask) for _ in range(2)]
+    assert [(j["gpu_share_milli"], j["cpu_milli"], j["memory_mib"]) for j in halves] == [
+        (500, 1500, 2048)
+    ] * 2
+    done = [ended(admin, j["id"]) for j in halves]
+    assert [d["state"] for d in done] == ["completed"] * 2, done
+    for d in done:
+        placement = d["placement"]
+        assert (placement["gpus_per_node"], placement["gpu_share_milli"]) == ([1], 500)
+        assert (placement["cpu_milli"], placement["memory_mib"]) == (0, 0)  # not tracked
+        (device,) = placement["devices"][0]
+        assert f"gpus={device}" in admin.logs(d["id"])
+
+
+def test_bad_shares_cpu_and_memory_say_what_is_wrong(admin: Client) -> None:
+    base = {"org": "kaist", "program": "research", "walltime_s": 60, "command": ["true"]}
+    with pytest.raises(InvalidRequestError, match="only a job of one GPU may ask a share"):
+        admin.submit({**base, "gpus": 2, "gpu_share_milli": 500})
+    with pytest.raises(InvalidRequestError, match="gpu_share_milli"):
+        admin.submit({**base, "gpus": 1, "gpu_share_milli": 1000})
+    with pytest.raises(InvalidRequestError, match="cpu_milli"):
+        admin.submit({**base, "gpus": 1, "cpu_milli": -1})
+    with pytest.raises(InvalidRequestError, match="memory_mib"):
+        admin.submit({**base, "gpus": 1, "memory_mib": 1 << 40})
+
+
 def test_no_token_is_401(live: tuple[LiveServer, str]) -> None:
     server, _ = live
     with server.client(None) as c, pytest.raises(UnauthorizedError):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aigrid.cli.live import parse_duration
+from aigrid.cli.live import parse_duration, parse_gpu_share, parse_memory_mib, parse_thousandths
 from aigrid.errors import UsageError
 from tests.cli import run_aigrid
 from tests.live.server import LiveServer, wait_for
@@ -115,6 +115,61 @@ def test_job_show_gives_a_pending_jobs_place_in_the_order(
     assert "order" not in cli("job", "show", blocker)[1]
     for job_id in (waiting, blocker):
         assert cli("job", "cancel", job_id)[0] == 0
+
+
+def test_a_share_of_a_gpu_with_cpu_and_memory_is_submitted_and_shown(
+    server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert callable(cli)
+    token = cli("admin", "token", "--db", server.db, "--role", "admin")[1].strip()
+    monkeypatch.setenv("AIGRID_URL", server.url)
+    monkeypatch.setenv("AIGRID_TOKEN", token)
+    assert cli("admin", "org", "create", "kist", "--class", "research")[0] == 0
+    assert cli("admin", "program", "create", "shares")[0] == 0
+    assert cli("admin", "grant", "--program", "shares", "--org", "kist")[0] == 0
+    code, out, err = cli(
+        "submit", "--org", "kist", "--program", "shares", "--walltime", "1m",
+        "--gpu-share", "0.29", "--cpu", "1.5", "--memory", "2G", "--", "true",
+    )  # fmt: skip
+    assert code == 0, err
+    j = json.loads(cli("job", "show", out.strip(), "--json")[1])
+    assert (j["gpus"], j["gpu_share_milli"], j["cpu_milli"], j["memory_mib"]) == (
+        1,
+        290,
+        1500,
+        2048,
+    )
+    shown = cli("job", "show", out.strip())[1]
+    assert "0.29" in shown and "1.5 cores, 2048 MiB per node" in shown
+    code, _, err = cli(
+        "submit", "--org", "kist", "--program", "shares", "--gpus", "2", "--gpu-share", "0.5",
+        "--", "true",
+    )  # fmt: skip
+    assert code != 0 and "only a job of one GPU may ask a share" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "milli"), [("0.25", 250), ("0.29", 290), (".001", 1), ("0.999", 999)]
+)
+def test_gpu_shares_are_exact_milli_gpus(text: str, milli: int) -> None:
+    assert parse_gpu_share(text) == milli
+
+
+@pytest.mark.parametrize("text", ["0", "1", "1.5", "0.0005", "-0.25", "quarter", "nan", ""])
+def test_bad_gpu_shares(text: str) -> None:
+    with pytest.raises(UsageError, match="--gpu-share"):
+        parse_gpu_share(text)
+
+
+def test_cores_and_memory() -> None:
+    assert parse_thousandths("4", "--cpu", "") == 4000
+    assert parse_thousandths("0.5", "--cpu", "") == 500
+    assert [parse_memory_mib(t) for t in ("512", "512M", "16G", "16GiB", "1T")] == [
+        512, 512, 16384, 16384, 1 << 20
+    ]  # fmt: skip
+    for bad in ("1.5G", "16 GB", "-1", "lots"):
+        with pytest.raises(UsageError, match="--memory"):
+            parse_memory_mib(bad)
 
 
 def test_cohorts_and_limits_are_set_up_from_the_command_line(

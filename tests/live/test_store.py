@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +30,8 @@ from aigrid.live.service.admin import (
 from aigrid.live.service.jobs import JobRequest, submit
 from aigrid.live.store import Store, current_revision, database_url, head_revision, upgrade
 from aigrid.live.store.fleet import load_fleet, save_fleet
-from aigrid.live.store.models import Base, LedgerEntryRow, NodeRow
+from aigrid.live.store.migrate import MIGRATIONS
+from aigrid.live.store.models import Base, JobRow, LedgerEntryRow, NodeRow
 from aigrid.live.store.tenancy import load_tenancy
 from aigrid.model import Cohort, Program, TenantClass
 from aigrid.scenario import load_scenario
@@ -202,3 +205,36 @@ def test_cohorts_and_limits_are_stored_and_loaded_as_the_scheduler_sees_them(
         create_cohort(ctx, admin, "heavy", weight=math.inf)
     with pytest.raises(ForbiddenError):
         create_cohort(ctx, member, "mine")
+
+
+def test_the_shares_revision_goes_down_and_up_with_jobs_and_a_fleet_stored(db_url: str) -> None:
+    """0007 adds jobs' share, CPU and memory asks and pools' CPU and memory, 0 for what was
+    stored before (whole GPUs, nothing tracked); going down to 0006 and up again keeps the
+    rest. (No fleet is stored while going down: on SQLite, dropping a column rebuilds the
+    pools table, which its nodes' foreign keys forbid; so it is with 0005's racks too.)"""
+    s = Store.open(db_url)
+    try:
+        upgrade(s.engine)
+        ctx = ServiceContext(s, clock=lambda: 1000.0)
+        admin = authenticate(ctx, issue_token(s, 0.0, Role.ADMIN)[1].text)
+        create_org(ctx, admin, "o", "O", TenantClass.SME)
+        create_program(ctx, admin, "p")
+        create_grant(ctx, admin, "p", "o")
+        job = submit(ctx, admin, JobRequest("o", "p", 1, 60, ["x"], gpu_share_milli=500))
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with s.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0006")
+        assert current_revision(s.engine) == "0006"
+        upgrade(s.engine)
+        with s.write() as session:
+            save_fleet(session, local_fleet(2))
+        with s.read() as session:
+            row = session.get(JobRow, job.id)
+            fleet = load_fleet(session)
+        assert row is not None and (row.gpus, row.gpu_share_milli, row.memory_mib) == (1, 0, 0)
+        assert row.org == "o" and row.command == ["x"]
+        assert fleet == local_fleet(2)
+    finally:
+        s.close()

@@ -283,7 +283,7 @@ def jobs(
             j["name"],
             j["org"],
             j["program"],
-            str(j["gpus"]),
+            _gpus_text(j),
             j["state"],
             _when(j["submitted_at"]),
             why,
@@ -313,7 +313,8 @@ def job_show(
         ("org / program", f"{j['org']} / {j['program']}"),
         ("state", j["state"]),
         ("why", j["pending_reason"] or "-"),
-        ("gpus", j["gpus"]),
+        ("gpus", _gpus_text(j)),
+        ("cpu / memory", _cpu_memory_text(j)),
         ("walltime", f"{j['walltime_s']:g} s"),
         ("command", " ".join(j["command"])),
         ("submitted", _when(j["submitted_at"])),
@@ -339,6 +340,21 @@ def job_show(
         lines.extend(_order_lines(order))
     for key, value in lines:
         _out.print(f"{key:>14}  {value}")
+
+
+def _gpus_text(j: dict[str, Any]) -> str:
+    """Whole GPUs, or a share of one as a decimal ('0.25'), exactly."""
+    milli = j.get("gpu_share_milli", 0)
+    return str(j["gpus"]) if not milli else str(Decimal(milli) / 1000)
+
+
+def _cpu_memory_text(j: dict[str, Any]) -> str:
+    """What the job asks of each node: cores and MiB ('-' for nothing asked)."""
+    cpu, memory = j.get("cpu_milli", 0), j.get("memory_mib", 0)
+    if not cpu and not memory:
+        return "-"
+    cores = f"{Decimal(cpu) / 1000} cores" if cpu else "no CPU asked"
+    return f"{cores}, {f'{memory} MiB' if memory else 'no memory asked'} per node"
 
 
 def _number(x: float | None) -> str:
