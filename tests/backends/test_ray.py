@@ -9,10 +9,12 @@ absolute path.
 from __future__ import annotations
 
 import itertools
+import json
 import socket
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -257,3 +259,19 @@ def test_answers_a_real_ray_gives_only_in_trouble_are_told_apart() -> None:
         with pytest.raises(BackendError, match="Ray Jobs API") as wrong:
             web.poll(job.key)
         assert not isinstance(wrong.value, BackendUnreachable)
+
+
+def test_a_share_of_a_gpu_asks_ray_for_that_fraction() -> None:
+    """Through httpx's MockTransport: what the submit asks of Ray, where Ray shares GPUs by
+    fractions (several entrypoints on one GPU)."""
+    bodies: list[dict[str, object]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        return httpx.Response(200, json={"submission_id": bodies[-1]["submission_id"]})
+
+    quarter = replace(launch("quarter", "pass"), devices=((0,),), gpu_share_milli=250)
+    with RayBackend("http://head", transport=httpx.MockTransport(answer)) as ray:
+        ray.submit(quarter)
+        ray.submit(replace(quarter, key="whole", gpu_share_milli=0))
+    assert [b["entrypoint_num_gpus"] for b in bodies] == [0.25, 1]

@@ -89,6 +89,8 @@ def test_four_quarter_shares_run_on_one_gpu_and_a_fifth_waits(store: Store) -> N
     assert [get_job(ctx, admin, i).state for i in ids] == ["running"] * 4 + ["pending"]
     assert get_job(ctx, admin, ids[4]).pending_reason == Reason(ReasonCode.NO_CAPACITY).message
     assert [backend.calls[str(i)].launch.devices for i in ids[:4]] == [((0,),)] * 4
+    launch = backend.calls[str(ids[0])].launch
+    assert (launch.gpu_share_milli, launch.env["AIGRID_GPU_SHARE"]) == (QUARTER, "0.25")
     placement = get_job(ctx, admin, ids[0]).placement
     assert placement is not None
     assert placement["gpu_share_milli"] == QUARTER and placement["devices"] == [[0]]

@@ -57,7 +57,10 @@ class RunState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Launch:
-    """What to run: `devices` are the GPU indices on each node of the placement."""
+    """What to run: `devices` are the GPU indices on each node of the placement.
+
+    `gpu_share_milli` (1..999) says the job holds that share of its one device, which other
+    jobs' shares may use too; 0: its devices are its own."""
 
     key: str
     command: tuple[str, ...]
@@ -66,6 +69,7 @@ class Launch:
     nodes: tuple[str, ...] = ()
     devices: tuple[tuple[int, ...], ...] = ()
     workdir: str | None = None
+    gpu_share_milli: int = 0
 
 
 @dataclass(frozen=True, slots=True)

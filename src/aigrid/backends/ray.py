@@ -86,7 +86,9 @@ class RayBackend:
     # -- the protocol ----------------------------------------------------------------------------
 
     def submit(self, launch: Launch) -> Submitted:
-        gpus = len(launch.devices[0]) if launch.devices else 0
+        gpus: float = len(launch.devices[0]) if launch.devices else 0
+        if launch.gpu_share_milli:
+            gpus = launch.gpu_share_milli / 1000  # Ray shares a GPU by fractions of one
         env = dict(launch.env)
         env["AIGRID_JOB_ID"] = launch.key
         env["AIGRID_GPUS"] = str(sum(len(d) for d in launch.devices))

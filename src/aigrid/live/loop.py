@@ -42,6 +42,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, cast
 
 import numpy as np
@@ -76,6 +77,7 @@ from aigrid.live.store.models import (
 )
 from aigrid.live.store.tenancy import load_tenancy
 from aigrid.model import Fleet, Job, JobState, Placement
+from aigrid.model.job import GPU_MILLI
 from aigrid.scheduler import (
     Admit,
     ClusterState,
@@ -987,6 +989,11 @@ class SchedulingLoop:
             command, env, workdir = specs[job.id]
             if run.power_fraction < 1.0:
                 env = {**env, "AIGRID_POWER_FRACTION": f"{run.power_fraction:g}"}
+            share = job.placement.gpu_share_milli
+            if share:
+                # Nothing stops a share from using all of its GPU: the job is told how much
+                # it holds, to keep itself to it (a framework's memory fraction, MPS).
+                env = {**env, "AIGRID_GPU_SHARE": share_text(share)}
             launch = Launch(
                 key=backend_key(job.id, run.attempt),
                 command=tuple(command),
@@ -995,6 +1002,7 @@ class SchedulingLoop:
                 nodes=tuple(self._node_names[job.placement.pool][n] for n in job.placement.nodes),
                 devices=run.devices,
                 workdir=workdir,
+                gpu_share_milli=share,
             )
             try:
                 submitted = self._backend(run).submit(launch)
@@ -1187,6 +1195,11 @@ def placement_of(pool: int, recorded: dict[str, Any]) -> Placement:
         cpu_milli=int(recorded.get("cpu_milli", 0)),
         memory_mib=int(recorded.get("memory_mib", 0)),
     )
+
+
+def share_text(milli: int) -> str:
+    """A share of a GPU as an exact decimal: 250 -> '0.25'."""
+    return str(Decimal(milli) / GPU_MILLI)
 
 
 def _is_share(row: JobRow) -> bool:
