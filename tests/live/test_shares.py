@@ -13,6 +13,7 @@ from aigrid.backends import BackendUnreachable, MockBackend, MockCall, RunState,
 from aigrid.live import loop as loop_module
 from aigrid.live.errors import InvalidRequestError
 from aigrid.live.fleet import local_fleet
+from aigrid.live.history import load_history
 from aigrid.live.loop import UNREACHABLE, SchedulingLoop
 from aigrid.live.service import Principal, Role, ServiceContext, authenticate
 from aigrid.live.service.admin import create_grant, create_org, create_program, issue_token
@@ -23,6 +24,8 @@ from aigrid.live.store.models import LedgerEntryRow
 from aigrid.model import Fleet, TenantClass
 from aigrid.scheduler import Policy
 from aigrid.scheduler.reasons import Reason, ReasonCode
+from aigrid.twin.recorded import RecordedWorld
+from aigrid.twin.run import run_recorded
 
 QUARTER = 250
 
@@ -171,6 +174,24 @@ def test_no_share_goes_on_a_shared_gpu_of_an_unreachable_backend(
     assert get_job(ctx, admin, second).state == "running"
     assert backend.calls[str(second)].launch.devices == backend.calls[str(first)].launch.devices
     assert not loop.fenced_shares
+
+
+def test_the_twin_replays_shares_as_the_loop_ran_them(store: Store) -> None:
+    """`aigrid twin replay --from-db`: the recorded run puts each share back on its GPU, with
+    the CPU and memory it took, at the moment the loop started it."""
+    ctx, admin = setup(store, tracked(1, cpu_milli=8000, memory_mib=16384))
+    ids = [submit(ctx, admin, ask(gpu_share_milli=QUARTER, memory_mib=2048)).id for _ in range(5)]
+    ends = Ends()
+    loop = SchedulingLoop(store, MockBackend(ends), Policy(), clock=lambda: 1001.0)
+    loop.cycle()
+    ends.done.update(str(i) for i in ids)
+    loop.cycle()  # four end, the fifth starts
+    history = load_history(store)
+    run = run_recorded(history.scenario, history.jobs, history.records, days=1.0)
+    assert isinstance(run.world, RecordedWorld) and run.world.late_starts == 0
+    placed = {j.id: j.placement for j in run.jobs if j.placement is not None}
+    assert ids[4] in placed
+    assert all(p.gpu_share_milli == QUARTER and p.memory_mib == 2048 for p in placed.values())
 
 
 def test_a_job_waits_for_memory_and_starts_when_another_ends(store: Store) -> None:

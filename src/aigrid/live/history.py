@@ -20,8 +20,9 @@ from aigrid.live.service.jobs import to_model
 from aigrid.live.store import Store
 from aigrid.live.store.fleet import load_fleet
 from aigrid.live.store.models import JobRow
+from aigrid.live.store.placements import placement_of
 from aigrid.live.store.tenancy import load_tenancy
-from aigrid.model import Carbon, Job, JobState, LoadPeriod, Placement, Scenario, Season, Tariff
+from aigrid.model import Carbon, Job, JobState, LoadPeriod, Scenario, Season, Tariff
 from aigrid.twin.recorded import Recorded
 
 _RAN = (JobState.COMPLETED, JobState.FAILED, JobState.TIMED_OUT, JobState.CANCELLED)
@@ -109,9 +110,7 @@ def _recorded(row: JobRow, t0: float) -> Recorded | None:
     started, or it is between a requeue and its next start)."""
     if row.start_s is None or row.pool is None or not row.placement:
         return None
-    placement = Placement(
-        row.pool, tuple(row.placement["nodes"]), tuple(row.placement["gpus_per_node"])
-    )
+    placement = placement_of(row.pool, row.placement)
     price = row.price_krw_per_gpu_h or 0.0
     hold = float(row.hold_krw) if row.hold_krw is not None else 0.0
     fraction = float(row.placement.get("power_fraction", 1.0))

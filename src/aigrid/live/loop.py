@@ -75,6 +75,7 @@ from aigrid.live.store.models import (
     LedgerEntryRow,
     ProgramRow,
 )
+from aigrid.live.store.placements import is_share, placement_json, placement_of
 from aigrid.live.store.tenancy import load_tenancy
 from aigrid.model import Fleet, Job, JobState, Placement
 from aigrid.model.job import GPU_MILLI
@@ -367,7 +368,7 @@ class SchedulingLoop:
         the scheduler's view, as (node, GPU, milli-GPUs)."""
         # Shares first: each goes back on the GPU it was recorded on, before whole-GPU jobs,
         # whose GPUs the node model picks anew (any wholly free ones; whole GPUs are alike).
-        for row in sorted(running_rows, key=lambda r: not _is_share(r)):
+        for row in sorted(running_rows, key=lambda r: not is_share(r.placement)):
             self._restore_running(row, now)
         for (job_id, _attempt), reason in preempted.items():
             # Preempted before the restart and not yet seen stopped: stop it (again).
@@ -1163,47 +1164,9 @@ class SchedulingLoop:
         return self.outages[name].reason(name)
 
 
-def placement_json(
-    placement: Placement, devices: Sequence[tuple[int, ...]], power_fraction: float
-) -> dict[str, Any]:
-    """A placement as the store records it (`JobRow.placement`): enough for a restarted loop to
-    take exactly the same of its pool again (`placement_of`). What a whole-GPU job asking no
-    CPU or memory takes is recorded as before shares existed."""
-    out: dict[str, Any] = {
-        "nodes": list(placement.nodes),
-        "gpus_per_node": list(placement.gpus_per_node),
-        "devices": [list(x) for x in devices],
-        "power_fraction": power_fraction,
-    }
-    if placement.gpu_share_milli:
-        out["gpu_share_milli"] = placement.gpu_share_milli
-        out["shared_gpu"] = placement.shared_gpu
-    if placement.cpu_milli or placement.memory_mib:
-        out["cpu_milli"] = placement.cpu_milli
-        out["memory_mib"] = placement.memory_mib
-    return out
-
-
-def placement_of(pool: int, recorded: dict[str, Any]) -> Placement:
-    """The scheduler's placement a recorded one stands for (`placement_json`)."""
-    return Placement(
-        pool,
-        tuple(recorded["nodes"]),
-        tuple(recorded["gpus_per_node"]),
-        gpu_share_milli=int(recorded.get("gpu_share_milli", 0)),
-        shared_gpu=int(recorded.get("shared_gpu", -1)),
-        cpu_milli=int(recorded.get("cpu_milli", 0)),
-        memory_mib=int(recorded.get("memory_mib", 0)),
-    )
-
-
 def share_text(milli: int) -> str:
     """A share of a GPU as an exact decimal: 250 -> '0.25'."""
     return str(Decimal(milli) / GPU_MILLI)
-
-
-def _is_share(row: JobRow) -> bool:
-    return bool(row.placement and row.placement.get("gpu_share_milli"))
 
 
 def backend_key(job_id: int, attempt: int) -> str:

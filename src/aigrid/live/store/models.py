@@ -303,7 +303,7 @@ class JobRow(Base):
     """{"nodes": [...], "gpus_per_node": [...], "devices": [[...], ...], "power_fraction": f},
     and for a share or a CPU or memory ask what the scheduler's `Placement` took besides:
     "gpu_share_milli", "shared_gpu" (the GPU of the scheduler's node model), "cpu_milli",
-    "memory_mib" (`aigrid.live.loop.placement_json`)."""
+    "memory_mib" (`aigrid.live.store.placements`)."""
     price_krw_per_gpu_h: Mapped[float | None]
     hold_krw: Mapped[int | None] = mapped_column(BigInteger)
     backend: Mapped[str | None] = mapped_column(String(200))
