@@ -31,6 +31,14 @@ NESTED = tenancy(
 )
 
 
+FLAT = tenancy(
+    # one cohort, programs right under it (the path `charge` and `available` take in one step)
+    program("p1", {"H100": 8}, cohort="c", lending_limit={"H100": 4}),
+    program("p2", {"H100": 16}, cohort="c"),
+    program("p3", {"H100": 4}, cohort="c", borrowing_limit={"H100": 2}),
+)
+
+
 def test_subtree_guaranteed_and_available_with_limits_at_two_levels() -> None:
     tree, _ = _tree(NESTED)
     # national's subtree: p1 lends 4, p3 lends all 4; industry lends 6 of its 16 to grid.
@@ -79,14 +87,15 @@ def test_a_shrunk_quota_is_counted_anew() -> None:
         st.tuples(st.sampled_from(["p1", "p2", "p3"]), st.integers(1, 8)), max_size=30
     ),
     share=st.sampled_from([1.0, 0.5, 0.25]),
+    t=st.sampled_from([NESTED, FLAT]),
 )
 def test_the_incremental_counts_match_a_count_from_scratch(
-    changes: list[tuple[str, int]], share: float
+    changes: list[tuple[str, int]], share: float, t: Tenancy
 ) -> None:
     """Start and end jobs in any order (and shrink quotas midway): what each cohort counts as
     used beyond its children's guarantees, and the totals, are what a fresh tree fed the same
     usage counts."""
-    tree, usage = _tree(NESTED)
+    tree, usage = _tree(t)
     held: list[tuple[str, int]] = []
     for k, (program_id, gpus) in enumerate(changes):
         if k % 3 == 2 and held:
@@ -99,7 +108,7 @@ def test_the_incremental_counts_match_a_count_from_scratch(
             tree.set_quota({"H100": share})
     if not changes:
         tree.set_quota({"H100": share})
-    fresh, _ = _tree(NESTED)
+    fresh, _ = _tree(t)
     fresh.set_quota({"H100": share})
     for p, by_key in usage.items():
         for key, g in by_key.items():

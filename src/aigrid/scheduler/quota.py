@@ -131,6 +131,15 @@ class QuotaTree:
         """Program -> the nodes from the program up to its root."""
         self._down = {pid: tuple(reversed(path[:-1])) for pid, path in self.paths.items()}
         """Program -> the nodes below its root down to it, top first."""
+        self._flat = {
+            pid: (path[1], path[0])
+            for pid, path in self.paths.items()
+            if len(path) == 2
+            and not nodes[path[0]].borrowing_limit
+            and not nodes[path[0]].borrows_nothing
+        }
+        """Program -> (its root, itself), for a program right under its root that has no
+        borrowing limit: the common case, `available` in one step."""
         self._depth = [len(p) for p in all_paths]
         self.levels = max([2, *(len(path) for path in self.paths.values())])
         """How many shares fair sharing compares per job: one per level of the deepest path
@@ -220,8 +229,17 @@ class QuotaTree:
         not changed yet."""
         usage = self.leaf_usage[program]
         old = usage[key]
-        usage[key] = old + gpus
-        self._propagate(program, key, old, old + gpus, count_total=True)
+        new = usage[key] = old + gpus
+        path = self.paths[program]
+        if len(path) == 2:  # the common case, right under its root: one step up
+            program_node, root = path
+            self.total[root][key] += gpus
+            g = self.guaranteed[program_node].get(key, 0)
+            delta = gpus if not g else max(0, new - g) - max(0, old - g)
+            if delta:
+                self.above[root][key] += delta
+        elif len(path) > 2:
+            self._propagate(program, key, old, new, count_total=True)
 
     def _propagate(self, program: str, key: str, old: int, new: int, *, count_total: bool) -> None:
         nodes = self.nodes
@@ -248,11 +266,18 @@ class QuotaTree:
     def available(self, program: str, key: str) -> int | float:
         """GPUs of `key` a job of `program` may take now (see the module). On the scheduler's
         hot path: one call per pool a job is tried on."""
+        flat = self._flat.get(program)
+        if flat is not None:  # right under its root, with no borrowing limit
+            root, i = flat
+            avail: float = self.subtree[root].get(key, 0) - self.above[root].get(key, 0)
+            used = self.leaf_usage[program].get(key, 0)
+            g = self.guaranteed[i].get(key, 0)
+            return (g - used if g > used else 0) + (avail if avail > 0 else 0)
         path = self.paths[program]
         root = path[-1]
         if root == path[0]:  # a program in no cohort
             return self.subtree[root].get(key, 0) - self.leaf_usage[program].get(key, 0)
-        avail: float = self.subtree[root].get(key, 0) - self.above[root].get(key, 0)
+        avail = self.subtree[root].get(key, 0) - self.above[root].get(key, 0)
         nodes = self.nodes
         guaranteed = self.guaranteed
         above = self.above
