@@ -6,8 +6,8 @@ walltime limit within the same power-of-two class), so if the head cannot start,
 cannot either — or, where the walltime matters (a budget hold, room before a backfill
 reservation), only by a margin the class bounds: the queue is *parked* with the head's reason,
 and its jobs are not looked at again until something that could change the answer happens.
-Parking errs on the side of waiting: a job is never started where its head could not be. What can change it is named by the wake tokens the
-scheduler gives with the park:
+Parking errs on the side of waiting: a job is never started where its head could not be.
+What can change it is named by the wake tokens the scheduler gives with the park:
 
 * `PoolNeed(i, gpus, nodes)`: GPUs freed in pool i; the need is what must be free for the head
   to fit (one node with `gpus` wholly free GPUs, or `nodes` whole free nodes), so a release
