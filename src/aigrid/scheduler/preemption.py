@@ -171,7 +171,9 @@ class Preemptor:
             victims: list[int] = []
             while candidates:
                 if by_share:
-                    top = max({r.program for r in candidates}, key=lambda p: share(state, p))
+                    # Sorted first, so that a tie goes to the same program in every process.
+                    programs = sorted({r.program for r in candidates})
+                    top = max(programs, key=lambda p: share(state, p))
                     r = next(r for r in candidates if r.program == top)
                 else:
                     r = candidates[0]
