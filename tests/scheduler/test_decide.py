@@ -1180,6 +1180,6 @@ def test_quotas_shrink_with_failed_gpus_and_grow_back() -> None:
     state.set_out("H100", 4)
     assert (state.quota["p1"]["H100"], state.quota["p2"]["H100"]) == (6, 6)
     assert state.tree.subtree_quota("c", "H100") == 12
-    assert state.cohort_nominal["c"]["H100"] == 16  # fair shares keep the nominal
+    assert state.tree.nominal_total[state.tree.cohorts["c"]]["H100"] == 16  # fair shares keep it
     state.set_out("H100", -4)
     assert (state.quota["p1"]["H100"], state.tree.subtree_quota("c", "H100")) == (8, 16)

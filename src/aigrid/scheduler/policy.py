@@ -236,7 +236,7 @@ def dominant_share(state: ClusterState, program: str, now: float = 0.0) -> float
     """
     p = state.tenancy.programs[program]
     past = past_use(state, program, p.quota, now, cohort=False)
-    return _dominant(p.quota, state.usage[program], past, p.weight)
+    return weighted_dominant(p.quota, state.usage[program], past, p.weight)
 
 
 def node_share(state: ClusterState, node: int, now: float = 0.0) -> float:
@@ -249,15 +249,7 @@ def node_share(state: ClusterState, node: int, now: float = 0.0) -> float:
         return dominant_share(state, n.name, now)
     nominal = tree.nominal_total[node]
     past = past_use(state, n.name, nominal, now, cohort=True)
-    return _dominant(nominal, tree.total[node], past, n.weight)
-
-
-def tree_shares(state: ClusterState, program: str, now: float = 0.0) -> tuple[float, ...]:
-    """The shares fair sharing compares, from the top of the program's quota tree down: each
-    cohort above the program, then the program, padded with the program's share to one more
-    than the tree's depth (so that every key has the same length, and a flat tree gives
-    (cohort share, program share))."""
-    return _padded(state, [node_share(state, i, now) for i in reversed(state.tree.paths[program])])
+    return weighted_dominant(nominal, tree.total[node], past, n.weight)
 
 
 def _padded(state: ClusterState, shares: list[float]) -> tuple[float, ...]:
@@ -274,9 +266,11 @@ def past_use(
     return {m: state.decayed_gpus(scope, m, now, cohort=cohort) for m in models}
 
 
-def _dominant(
+def weighted_dominant(
     nominal: Mapping[str, int], held: Mapping[str, int], past: Mapping[str, float], weight: float
 ) -> float:
+    """Over the keys with nominal quota, the largest (held + decayed past) / (weight x
+    nominal); infinite with no nominal quota at all (it only ever borrows)."""
     share = -1.0
     for model, q in nominal.items():
         if q > 0:
@@ -300,9 +294,10 @@ class FairOrder:
          waits for those that need not (so a lender's job always goes before the borrower it
          preempted, whatever their classes: no preemption loops);
       2. its priority class, higher first;
-      3. the weighted dominant shares down its path in the quota tree (`tree_shares`), lower
-         first: top-level cohorts compete as wholes, as siblings under one root; within a
-         cohort its child cohorts, and within the lowest its programs;
+      3. the weighted dominant shares (`node_share`) down its path in the quota tree, padded
+         to one per level of the deepest path (a program's own share repeats), lower first:
+         top-level cohorts compete as wholes, as siblings under one root; within a cohort its
+         child cohorts, and within the lowest its programs;
       4. submission time; 5. job id.
 
     Shares grow as the cycle admits jobs, so keys only ever grow within one instant; each

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from aigrid.model import Job
 from aigrid.scheduler.decisions import Preempt
 from aigrid.scheduler.placement import Refusal
-from aigrid.scheduler.policy import Policy
+from aigrid.scheduler.policy import Policy, weighted_dominant
 from aigrid.scheduler.state import ClusterState, RunningJob
 
 
@@ -51,13 +51,10 @@ def share(state: ClusterState, program: str, extra: Mapping[str, int] | None = N
     quota. Fair-share preemption compares this, not the decayed share the order uses, so
     that whether a job may preempt depends on what runs now only."""
     p = state.tenancy.programs[program]
-    held = state.usage[program]
-    worst = -1.0
-    for key, q in p.quota.items():
-        if q > 0:
-            used = held.get(key, 0) + (extra.get(key, 0) if extra else 0)
-            worst = max(worst, used / (p.weight * q))
-    return worst if worst >= 0.0 else float("inf")
+    held: Mapping[str, int] = state.usage[program]
+    if extra:
+        held = {k: held.get(k, 0) + extra.get(k, 0) for k in held.keys() | extra.keys()}
+    return weighted_dominant(p.quota, held, {}, p.weight)
 
 
 _Room = list[int] | None

@@ -102,14 +102,6 @@ class ClusterState:
         """Quota per program and key as admission counts it: the nominal quota, shrunk in
         proportion while some of the key's GPUs are out (failed nodes), so that a failure
         takes its share from every program instead of stalling whoever comes last."""
-        self.cohort_usage: dict[str, defaultdict[str, int]] = {
-            c: tree.total[i] for c, i in tree.cohorts.items()
-        }
-        """Per cohort: GPUs held by the programs under it, per key."""
-        self.cohort_nominal: dict[str, defaultdict[str, int]] = {
-            c: tree.nominal_total[i] for c, i in tree.cohorts.items()
-        }
-        """Per cohort: the nominal quotas under it added up, per key (fair sharing's base)."""
         self.key_gpus: dict[str, int] = defaultdict(int)
         for i, p in enumerate(fleet.pools):
             self.key_gpus[self.pool_key[i]] += p.gpus
