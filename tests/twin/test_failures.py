@@ -39,7 +39,7 @@ def test_an_interrupted_job_resumes_from_its_last_checkpoint() -> None:
     j = job(8, submit=0, runtime=36_000, walltime=72_000, id=1)
     j.checkpoint_interval_s = 3600
     w = World(sc, [j], Policy(PolicyName.FAIR), 86_400, seed=1)
-    w.failures = OneFailure(outage_s=600)  # type: ignore[assignment]
+    w.failures = OneFailure(outage_s=600)
     w.engine.schedule(9000.0, w.FAIL, None, 0)
     w.run()
     # Fails at 2.5 h: two hourly checkpoints saved (7,200 s), 1,800 s lost. The node is back
@@ -62,7 +62,7 @@ def test_an_inference_service_keeps_its_progress() -> None:
     )
     j = job(4, submit=0, runtime=7200, walltime=20_000, job_class=JobClass.INFERENCE, id=1)
     w = World(sc, [j], Policy(PolicyName.FAIR), 86_400, seed=1)
-    w.failures = OneFailure(outage_s=100)  # type: ignore[assignment]
+    w.failures = OneFailure(outage_s=100)
     w.engine.schedule(5000.0, w.FAIL, None, 0)
     w.run()
     assert (j.done_s, j.lost_s, j.end_s) == (5000, 0, 5100 + 2200)
@@ -75,7 +75,7 @@ def test_a_job_without_checkpoints_starts_over() -> None:
     )
     j = job(4, submit=0, runtime=7200, walltime=20_000, id=1)
     w = World(sc, [j], Policy(PolicyName.FAIR), 86_400, seed=1)
-    w.failures = OneFailure(outage_s=100)  # type: ignore[assignment]
+    w.failures = OneFailure(outage_s=100)
     w.engine.schedule(5000.0, w.FAIL, None, 0)
     w.run()
     assert (j.done_s, j.lost_s) == (0, 5000)

@@ -1,12 +1,12 @@
 """Domain types of aigrid: pure data and the job state machine, no I/O."""
 
+from aigrid.errors import InvalidTransitionError
 from aigrid.model.demand import Arrivals, Choice, DemandStream, LogNormal, PowerLaw
 from aigrid.model.energy import Carbon, LoadPeriod, Season, Tariff
 from aigrid.model.fleet import Binding, Fleet, GpuModel, NodeRef, Owner, Pool, Site, Zone
 from aigrid.model.job import (
     GPU_MILLI,
     TRANSITIONS,
-    InvalidTransitionError,
     Job,
     JobClass,
     JobState,

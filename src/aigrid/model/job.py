@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from aigrid.errors import InvalidTransitionError
 from aigrid.model.fleet import NodeRef
 from aigrid.model.tenancy import TenantClass
 
@@ -74,16 +75,6 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     ),
     **{s: frozenset() for s in _TERMINAL},
 }
-
-
-class InvalidTransitionError(RuntimeError):
-    """A job was asked to move along an edge its state machine does not have."""
-
-    def __init__(self, job_id: int, src: JobState, dst: JobState) -> None:
-        super().__init__(f"job {job_id}: cannot go from {src} to {dst}")
-        self.job_id = job_id
-        self.src = src
-        self.dst = dst
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,8 @@ def explain_order(state: ClusterState, job: Job, policy: Policy, now: float) -> 
             if borrows
             else "within its program's quota",
         ),
-        Factor("priority class", rank, f"{job.priority_class.value} (priority {-rank:g})"),
+        # 0 - rank, not -rank, which reads "-0" when the rank is a float zero.
+        Factor("priority class", rank, f"{job.priority_class.value} (priority {0 - rank:g})"),
         *levels,
         Factor("program share", shares[-1], f"program {job.program}: {_words(program)}"),
         _submitted(submit),

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from aigrid.model import Job
 from aigrid.scheduler.state import ClusterState
@@ -20,6 +21,19 @@ from aigrid.scheduler.usage import DEFAULT_HALF_LIFE_S
 class PolicyName(StrEnum):
     FIFO = "fifo"
     FAIR = "fair"
+
+
+# The options of a policy name, as in `fair+reclaim+grace=5m`.
+POWER_CAPPING: Final = "powercap"
+DEFERRAL: Final = "defer"
+RECLAIM: Final = "reclaim"
+PRIORITY: Final = "priority"
+FAIRSHARE: Final = "fairshare"
+DECAY: Final = "decay"
+GRACE: Final = "grace"
+PLACE: Final = "place"
+SEED: Final = "seed"
+DEFAULT_MIN_POWER_FRACTION: Final = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,43 +93,31 @@ class Policy:
     """The seed of `random` placement's keyed draws (`aigrid.scheduler.draws`). None: the run's
     own seed where there is one (the twin's `--seed`), else 0. Read by no other strategy."""
 
-    POWER_CAPPING = "powercap"
-    DEFERRAL = "defer"
-    RECLAIM = "reclaim"
-    PRIORITY = "priority"
-    FAIRSHARE = "fairshare"
-    DECAY = "decay"
-    GRACE = "grace"
-    PLACE = "place"
-    SEED = "seed"
-    DEFAULT_MIN_POWER_FRACTION = 0.6
-    DEFAULT_HALF_LIFE_S = DEFAULT_HALF_LIFE_S
-
     @property
     def label(self) -> str:
         """The policy's name as `parse` reads it."""
         options = [self.name.value]
         if self.min_power_fraction is not None:
-            options.append(self.POWER_CAPPING)
+            options.append(POWER_CAPPING)
         if self.defer_batch:
-            options.append(self.DEFERRAL)
+            options.append(DEFERRAL)
         if self.reclaim:
-            options.append(self.RECLAIM)
+            options.append(RECLAIM)
         if self.priority_preemption:
-            options.append(self.PRIORITY)
+            options.append(PRIORITY)
         if self.fair_preemption:
-            options.append(self.FAIRSHARE)
+            options.append(FAIRSHARE)
         if self.half_life_s > 0:
-            if self.half_life_s == self.DEFAULT_HALF_LIFE_S:
-                options.append(self.DECAY)
+            if self.half_life_s == DEFAULT_HALF_LIFE_S:
+                options.append(DECAY)
             else:
-                options.append(f"{self.DECAY}={_duration_text(self.half_life_s)}")
+                options.append(f"{DECAY}={_duration_text(self.half_life_s)}")
         if self.grace_s > 0:
-            options.append(f"{self.GRACE}={_duration_text(self.grace_s)}")
+            options.append(f"{GRACE}={_duration_text(self.grace_s)}")
         if self.placement != "best-fit":
-            options.append(f"{self.PLACE}={self.placement}")
+            options.append(f"{PLACE}={self.placement}")
         if self.seed is not None:
-            options.append(f"{self.SEED}={self.seed}")
+            options.append(f"{SEED}={self.seed}")
         return "+".join(options)
 
     @classmethod
@@ -132,59 +134,57 @@ class Policy:
         flags = {o for o in options if "=" not in o}
         valued = {o.partition("=")[0]: o.partition("=")[2] for o in options if "=" in o}
         known = {
-            cls.POWER_CAPPING,
-            cls.DEFERRAL,
-            cls.RECLAIM,
-            cls.PRIORITY,
-            cls.FAIRSHARE,
-            cls.DECAY,
+            POWER_CAPPING,
+            DEFERRAL,
+            RECLAIM,
+            PRIORITY,
+            FAIRSHARE,
+            DECAY,
         }
         try:
             if (
                 len(flags) + len(valued) != len(options)
                 or not flags <= known
-                or not valued.keys() <= {cls.DECAY, cls.GRACE, cls.PLACE, cls.SEED}
-                or valued.get(cls.PLACE, "best-fit") not in PLACEMENT_STRATEGIES
-                or (cls.DECAY in flags and cls.DECAY in valued)
+                or not valued.keys() <= {DECAY, GRACE, PLACE, SEED}
+                or valued.get(PLACE, "best-fit") not in PLACEMENT_STRATEGIES
+                or (DECAY in flags and DECAY in valued)
                 # a seed means something only to random placement
-                or (cls.SEED in valued and valued.get(cls.PLACE) != "random")
-                or not valued.get(cls.SEED, "0").isdigit()
+                or (SEED in valued and valued.get(PLACE) != "random")
+                or not valued.get(SEED, "0").isdigit()
             ):
                 raise ValueError(options)
             policy = PolicyName(base)
-            fair_only = {cls.RECLAIM, cls.PRIORITY, cls.FAIRSHARE, cls.DECAY, cls.GRACE}
+            fair_only = {RECLAIM, PRIORITY, FAIRSHARE, DECAY, GRACE}
             if policy is not PolicyName.FAIR and fair_only & (flags | valued.keys()):
                 # Only fair ordering serves a lender before the borrower it preempted, and
                 # only fair ordering reads usage and priority classes.
                 raise ValueError(options)
-            half_life = cls.DEFAULT_HALF_LIFE_S if cls.DECAY in flags else 0.0
-            if cls.DECAY in valued:
-                half_life = _duration(valued[cls.DECAY])
+            half_life = DEFAULT_HALF_LIFE_S if DECAY in flags else 0.0
+            if DECAY in valued:
+                half_life = _duration(valued[DECAY])
             return cls(
                 policy,
                 backfill=policy is PolicyName.FAIR,
-                min_power_fraction=cls.DEFAULT_MIN_POWER_FRACTION
-                if cls.POWER_CAPPING in flags
-                else None,
-                defer_batch=cls.DEFERRAL in flags,
-                reclaim=cls.RECLAIM in flags,
-                priority_preemption=cls.PRIORITY in flags,
-                fair_preemption=cls.FAIRSHARE in flags,
+                min_power_fraction=DEFAULT_MIN_POWER_FRACTION if POWER_CAPPING in flags else None,
+                defer_batch=DEFERRAL in flags,
+                reclaim=RECLAIM in flags,
+                priority_preemption=PRIORITY in flags,
+                fair_preemption=FAIRSHARE in flags,
                 half_life_s=half_life,
-                grace_s=_duration(valued[cls.GRACE]) if cls.GRACE in valued else 0.0,
-                placement=valued.get(cls.PLACE, "best-fit"),
-                seed=int(valued[cls.SEED]) if cls.SEED in valued else None,
+                grace_s=_duration(valued[GRACE]) if GRACE in valued else 0.0,
+                placement=valued.get(PLACE, "best-fit"),
+                seed=int(valued[SEED]) if SEED in valued else None,
             )
         except ValueError:
             names = ", ".join(p.value for p in PolicyName)
             raise ValueError(
                 f"unknown policy {name!r}; expected one of: {names}"
-                f" (each may take +{cls.POWER_CAPPING}, +{cls.DEFERRAL}; fair also"
-                f" +{cls.RECLAIM}, +{cls.PRIORITY}, +{cls.FAIRSHARE}, +{cls.GRACE}=DURATION,"
-                f" and +{cls.DECAY} or"
-                f" +{cls.DECAY}=HALF_LIFE; durations such as 90s, 5m, 12h or 3d; and any"
-                f" +{cls.PLACE}={'|'.join(PLACEMENT_STRATEGIES)}, with random also"
-                f" +{cls.SEED}=N)"
+                f" (each may take +{POWER_CAPPING}, +{DEFERRAL}; fair also"
+                f" +{RECLAIM}, +{PRIORITY}, +{FAIRSHARE}, +{GRACE}=DURATION,"
+                f" and +{DECAY} or"
+                f" +{DECAY}=HALF_LIFE; durations such as 90s, 5m, 12h or 3d; and any"
+                f" +{PLACE}={'|'.join(PLACEMENT_STRATEGIES)}, with random also"
+                f" +{SEED}=N)"
             ) from None
 
 

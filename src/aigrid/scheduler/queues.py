@@ -129,9 +129,8 @@ class QueueObserver(Protocol):
 class QueueSet:
     """All pending jobs: active queues (to be looked at in the next pass) and parked ones."""
 
-    observer: QueueObserver | None = None
-
     def __init__(self) -> None:
+        self.observer: QueueObserver | None = None
         self.queues: dict[QueueKey, Queue] = {}
         self.active: dict[QueueKey, Queue] = {}
         self._by_token: dict[WakeToken, set[QueueKey]] = {}

@@ -269,7 +269,7 @@ class QuotaTree:
         flat = self._flat.get(program)
         if flat is not None:  # right under its root, with no borrowing limit
             root, i = flat
-            avail: float = self.subtree[root].get(key, 0) - self.above[root].get(key, 0)
+            avail: int | float = self.subtree[root].get(key, 0) - self.above[root].get(key, 0)
             used = self.leaf_usage[program].get(key, 0)
             g = self.guaranteed[i].get(key, 0)
             return (g - used if g > used else 0) + (avail if avail > 0 else 0)
@@ -301,7 +301,7 @@ class QuotaTree:
         GPU in service."""
         subtree, lendable, guaranteed = self._nominal
         path = self.paths[program]
-        avail: float = subtree[path[-1]].get(key, 0)
+        avail: int | float = subtree[path[-1]].get(key, 0)
         for i in reversed(path[:-1]):
             # With the tree idle, the parent's idle quota counts all this node lends.
             from_parent = avail

@@ -10,6 +10,7 @@ not change the demand.
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol
 
 import numpy as np
 
@@ -20,6 +21,22 @@ _DAY_S = 86400.0
 
 def _stream_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+
+
+class Failures(Protocol):
+    """What the world asks of its failures (a test may stand in its own)."""
+
+    def next_after(self, t: float) -> float:
+        """When the next failure after `t` comes (infinity: never)."""
+        ...
+
+    def pick_node(self) -> tuple[int, int]:
+        """The (pool, node) the failure hits."""
+        ...
+
+    def outage_s(self) -> float:
+        """How long the node is out."""
+        ...
 
 
 class FailureProcess:

@@ -35,7 +35,7 @@ from aigrid.scheduler import (
     wake_after_release,
 )
 from aigrid.twin.engine import EventEngine
-from aigrid.twin.failures import FailureProcess
+from aigrid.twin.failures import FailureProcess, Failures
 from aigrid.twin.meters import SiteMeters
 from aigrid.twin.waits import WaitAccounting
 
@@ -149,7 +149,7 @@ class World:
         self.REPAIR = e.register(self._on_repair)
         self.GRANT_OPEN = e.register(self._on_grant_open)
         self.STOP = e.register(self._on_stop)
-        self.failures: FailureProcess | None = None
+        self.failures: Failures | None = None
         if scenario.reliability is not None and seed is not None:
             self.failures = FailureProcess(scenario.fleet, scenario.reliability, seed)
         self.down: set[tuple[int, int]] = set()

@@ -132,7 +132,7 @@ def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
             submit_s=now,
             attempt=0,
         )
-        row.queue_key = queue_key(to_model(row))  # the key does not depend on the id
+        row.queue_key = queue_key(to_model(row, job_id=0))  # the key does not depend on the id
         s.add(row)
     ctx.wake_loop()
     return row
@@ -171,10 +171,11 @@ def _check_credit(s: Session, org: str, program: str, grants: Sequence[GrantRow]
         )
 
 
-def to_model(row: JobRow) -> Job:
-    """The scheduler's view of a stored job (pending, as submitted)."""
+def to_model(row: JobRow, *, job_id: int | None = None) -> Job:
+    """The scheduler's view of a stored job (pending, as submitted). `job_id` stands in for
+    the id of a row not yet stored, which has none."""
     return Job(
-        id=row.id,
+        id=row.id if job_id is None else job_id,
         org=row.org,
         program=row.program,
         tenant_class=TenantClass(row.tenant_class),
