@@ -28,6 +28,7 @@ import statistics
 import time
 from collections.abc import Sequence
 
+import aigrid
 from aigrid.model import JobState
 from aigrid.scenario import load_scenario
 from aigrid.scenario.demand import generate
@@ -111,6 +112,7 @@ def _line(kind: str, times: Sequence[float], world: World, build_s: float) -> di
         "running": world.running,
         "build_s": round(build_s, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "build": aigrid.COMPILED,
     }
 
 

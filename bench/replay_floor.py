@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import aigrid
 from aigrid.scheduler import Policy
 from aigrid.traces import load_trace, plan_replay
 from bench.twin_run import heapq_floor
@@ -71,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     "median_wall_s": round(statistics.median(walls), 3),
                     "median_ratio": round(statistics.median(ratios), 1),
                     "runs": args.runs,
+                    "build": aigrid.COMPILED,
                 }
             ),
             flush=True,

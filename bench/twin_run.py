@@ -18,6 +18,7 @@ import statistics
 import time
 from collections.abc import Sequence
 
+import aigrid
 from aigrid.model import Job
 from aigrid.scenario import load_scenario
 from aigrid.scheduler import Policy
@@ -87,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "median_wall_s": round(statistics.median(walls), 3),
                 "median_ratio": round(statistics.median(ratios), 1),
                 "runs": args.runs,
+                "build": aigrid.COMPILED,
                 "python": platform.python_version(),
             }
         )

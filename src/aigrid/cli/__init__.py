@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from aigrid.cli.compile import compile_cmd
 from aigrid.cli.fragmentation import fragmentation_cmd
 from aigrid.cli.live import register as register_live
 from aigrid.cli.replay import replay_cmd
@@ -27,6 +28,7 @@ twin_app.command("replay")(replay_cmd)
 twin_app.command("fragmentation")(fragmentation_cmd)
 app.add_typer(twin_app, name="twin")
 register_live(app)
+app.command("compile")(compile_cmd)
 
 _err = Console(stderr=True, highlight=False)
 
