@@ -113,19 +113,19 @@ class _SourceFinder(importlib.abc.MetaPathFinder):
 
 
 def activate() -> Status:
-    """Make imports load the build if it matches the sources, else the sources (saying so on
-    stderr when a stale build is passed over). Run once, when `aigrid` is imported."""
+    """Make imports load the build if it matches the sources, else the sources. Run once,
+    when `aigrid` is imported; the command line says when a stale build is passed over."""
     state = status()
-    if state != "compiled" and (state != "absent" or _extensions()):
-        if not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
-            sys.meta_path.insert(0, _SourceFinder(sources()))
-        if state == "stale":
-            print(
-                "aigrid: the compiled modules are older than their sources; running the"
-                " sources (slower). Rebuild with: aigrid compile",
-                file=sys.stderr,
-            )
+    use_sources = state != "compiled" and (state != "absent" or bool(_extensions()))
+    if use_sources and not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SourceFinder(sources()))
     return state
+
+
+STALE_NOTE: Final = (
+    "the compiled modules are older than their sources, so the sources run (slower);"
+    " rebuild with: aigrid compile"
+)
 
 
 def is_compiled(module: ModuleType) -> bool:

@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+import aigrid
+from aigrid import compiled
 from aigrid.cli.compile import compile_cmd
 from aigrid.cli.fragmentation import fragmentation_cmd
 from aigrid.cli.live import register as register_live
@@ -15,6 +17,8 @@ from aigrid.cli.replay import replay_cmd
 from aigrid.cli.scenario import app as scenario_app
 from aigrid.cli.twin import app as twin_app
 from aigrid.errors import AigridError
+
+_err = Console(stderr=True, highlight=False)
 
 app = typer.Typer(
     name="aigrid",
@@ -30,7 +34,12 @@ app.add_typer(twin_app, name="twin")
 register_live(app)
 app.command("compile")(compile_cmd)
 
-_err = Console(stderr=True, highlight=False)
+
+@app.callback()
+def _before(ctx: typer.Context) -> None:
+    # Say once, before any command but `compile` itself, when a stale build is passed over.
+    if aigrid.COMPILED == "stale" and ctx.invoked_subcommand != "compile":
+        _err.print(Text.assemble(("note: ", "yellow"), compiled.STALE_NOTE), soft_wrap=True)
 
 
 def main() -> None:

@@ -11,11 +11,27 @@ closures: the engine stays out of the way of a million-job run.
 
 from __future__ import annotations
 
+import gc
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 Handler = Callable[[float, Any], None]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a run. A run makes almost no cyclic garbage, but
+    each full collection walks every live job, queue and node record: a sixth of a national
+    run's time. Nests; the collector is back as it was afterwards."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class EventEngine:

@@ -10,6 +10,7 @@ from aigrid.errors import UsageError
 from aigrid.model import Job, Scenario
 from aigrid.scenario.demand import generate
 from aigrid.scheduler import Policy
+from aigrid.twin.engine import gc_paused
 from aigrid.twin.recorded import RECORDED_POLICY, Recorded, RecordedWorld
 from aigrid.twin.world import World
 
@@ -56,20 +57,21 @@ def run_twin(
     if warmup_days < 0:
         raise UsageError(f"--warmup-days must not be negative, got {warmup_days}")
     t0 = time.perf_counter()
-    if jobs is None:
-        jobs = generate(scenario, warmup_days + days, seed)
-    t1 = time.perf_counter()
-    world = World(
-        scenario,
-        jobs,
-        policy,
-        (warmup_days + days) * 86400.0,
-        seed=seed,
-        measure_from_s=warmup_days * 86400.0,
-        log_events=log_events,
-        on_progress=on_progress,
-    )
-    world.run()
+    with gc_paused():
+        if jobs is None:
+            jobs = generate(scenario, warmup_days + days, seed)
+        t1 = time.perf_counter()
+        world = World(
+            scenario,
+            jobs,
+            policy,
+            (warmup_days + days) * 86400.0,
+            seed=seed,
+            measure_from_s=warmup_days * 86400.0,
+            log_events=log_events,
+            on_progress=on_progress,
+        )
+        world.run()
     t2 = time.perf_counter()
     return TwinRun(scenario, seed, policy, days, warmup_days, world, t2 - t0, t1 - t0)
 

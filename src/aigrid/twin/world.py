@@ -34,7 +34,7 @@ from aigrid.scheduler import (
     wake_after_quota_growth,
     wake_after_release,
 )
-from aigrid.twin.engine import EventEngine
+from aigrid.twin.engine import EventEngine, gc_paused
 from aigrid.twin.failures import FailureProcess, Failures
 from aigrid.twin.meters import SiteMeters
 from aigrid.twin.waits import WaitAccounting
@@ -173,9 +173,11 @@ class World:
     # -- running --------------------------------------------------------------------------------
 
     def run(self) -> None:
-        self.start()
-        self.engine.run(until=self.horizon_s)
-        self.finish()
+        """Run from the start to the horizon (with the cycle collector paused: `gc_paused`)."""
+        with gc_paused():
+            self.start()
+            self.engine.run(until=self.horizon_s)
+            self.finish()
 
     def start(self) -> None:
         """Schedule the first events: arrivals, the clocks, failures, grants opening."""
