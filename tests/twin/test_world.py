@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections import defaultdict
+from collections.abc import Sequence
 from itertools import pairwise
 
 import pytest
@@ -464,10 +466,12 @@ def test_invariants_hold_after_every_event(
     # Half an hour before a job may be preempted (not 2 h), so that preemption happens within
     # runs this short.
     rules = dataclasses.replace(Policy.parse(policy), min_runtime_s=1800.0)
+    fresh = [copy.copy(j) for j in jobs]
     w = World(sc, jobs, rules, 30_000, seed=len(specs))
     event(f"quota tree: {shape}")
     w.start()
     step_checking_backfill_promises(w)
+    assert_the_fused_cycle_changes_nothing(w, fresh, seed=len(specs))
     borrowing_waits = Reason(ReasonCode.BORROWING_LIMIT).message
     event(f"waits to borrow: {any(j.pending_reason == borrowing_waits for j in jobs)}")
     w.check_limits()
@@ -557,9 +561,11 @@ def test_preemption_in_a_crowded_tree_keeps_the_invariants(
         j.checkpoint_interval_s = 600.0
     jobs.sort(key=lambda j: (j.submit_s, j.id))
     rules = dataclasses.replace(Policy.parse(policy), min_runtime_s=600.0)
+    fresh = [copy.copy(j) for j in jobs]
     w = World(sc, jobs, rules, 40_000, seed=len(specs))
     w.start()
     step_checking_backfill_promises(w)
+    assert_the_fused_cycle_changes_nothing(w, fresh, seed=len(specs))
     w.check_limits()
     # Every preemption came after the victim's minimum runtime.
     starts: dict[int, float] = {}
@@ -635,9 +641,11 @@ def test_invariants_hold_with_shares_cpu_and_memory(
         for j in jobs:
             j.checkpoint_interval_s = 600.0
     jobs.sort(key=lambda j: (j.submit_s, j.id))
+    fresh = [copy.copy(j) for j in jobs]
     w = World(sc, jobs, Policy.parse(policy), 30_000, seed=len(specs))
     w.start()
     step_checking_backfill_promises(w)
+    assert_the_fused_cycle_changes_nothing(w, fresh, seed=len(specs))
     w.check_limits()
     event(f"two jobs shared a GPU at once: {_shared_at_once(w)}")
 
@@ -656,6 +664,33 @@ def _shared_at_once(w: World) -> bool:
         if any(b[0] < a[1] for a, b in pairwise(on_gpu)):
             return True
     return False
+
+
+def _outcome(jobs: Sequence[Job]) -> list[tuple[object, ...]]:
+    return [
+        (
+            j.id,
+            j.state,
+            j.start_s,
+            j.end_s,
+            j.first_start_s,
+            j.placement,
+            j.attempt,
+            j.preemptions,
+            j.pending_reason,
+        )
+        for j in sorted(jobs, key=lambda j: j.id)
+    ]
+
+
+def assert_the_fused_cycle_changes_nothing(w: World, fresh: list[Job], seed: int) -> None:
+    """`w` ran with the twin's fused cycle (`decide_and_commit`); the same run with `decide`
+    then `commit`, as the live service does, ends every job the same way."""
+    other = World(w.scenario, fresh, w.policy, w.horizon_s, seed=seed, fused_cycle=False)
+    other.run()
+    assert _outcome(w.jobs) == _outcome(other.jobs)
+    assert w.preemption_log == other.preemption_log
+    assert w.state.usage == other.state.usage
 
 
 def step_checking_backfill_promises(w: World) -> None:

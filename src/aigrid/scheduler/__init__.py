@@ -6,7 +6,7 @@ returns decisions (`Admit`, `Park`, `Reject`); whoever owns the state applies th
 """
 
 from aigrid.scheduler.capacity import PoolCapacity
-from aigrid.scheduler.commit import commit
+from aigrid.scheduler.commit import commit, decide_and_commit
 from aigrid.scheduler.cycle import Snapshot, decide
 from aigrid.scheduler.decisions import (
     Admit,
@@ -68,6 +68,7 @@ __all__ = [
     "WakeToken",
     "commit",
     "decide",
+    "decide_and_commit",
     "dominant_share",
     "explain_order",
     "grant_token",

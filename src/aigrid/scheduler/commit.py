@@ -10,9 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aigrid.energy import tenths_of, throughput
-from aigrid.scheduler.cycle import Snapshot
+from aigrid.scheduler.cycle import Snapshot, _decide
 from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
+from aigrid.scheduler.policy import Policy
 from aigrid.scheduler.queues import QueueKey
+
+
+def decide_and_commit(snapshot: Snapshot, policy: Policy) -> tuple[list[Decision], int]:
+    """`decisions = decide(snapshot, policy)`, then `commit(snapshot, decisions)`, for a caller
+    that applies every decision at once (the twin): the same decisions and the same state
+    after, but what the cycle admits stays taken instead of being given back and taken again.
+    Returns the decisions and what `commit` returns."""
+    decisions = _decide(snapshot, policy, keep=True)
+    return decisions, _commit(snapshot, decisions, taken=True)
 
 
 def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> int:
@@ -23,6 +33,12 @@ def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> int:
     Returns how many parked queues a changed reservation woke: if any, the caller owes them
     another cycle.
     """
+    return _commit(snapshot, decisions, taken=False)
+
+
+def _commit(snapshot: Snapshot, decisions: Iterable[Decision], *, taken: bool) -> int:
+    """`commit`; with `taken`, the admitted jobs' placements are already taken on the state
+    (but not yet in its usage history)."""
     state = snapshot.state
     queues = snapshot.queues
     changed: set[int] = set()
@@ -30,18 +46,21 @@ def commit(snapshot: Snapshot, decisions: Iterable[Decision]) -> int:
         if isinstance(d, Admit):
             job = d.job
             queues.consume(QueueKey.of(job), 1)
-            speed = throughput(d.power_fraction)
-            state.allocate(
-                job.program,
-                d.placement,
-                job_id=job.id,
-                until=snapshot.now + job.walltime_s / speed,
-                cap_tenths=tenths_of(d.power_fraction),
-                start=snapshot.now,
-                preemptible=job.preemptible,
-                at=snapshot.now,
-                priority=job.priority_class,
-            )
+            if taken:
+                state.note_taken(job.program, d.placement, snapshot.now)
+            else:
+                speed = throughput(d.power_fraction)
+                state.allocate(
+                    job.program,
+                    d.placement,
+                    job_id=job.id,
+                    until=snapshot.now + job.walltime_s / speed,
+                    cap_tenths=tenths_of(d.power_fraction),
+                    start=snapshot.now,
+                    preemptible=job.preemptible,
+                    at=snapshot.now,
+                    priority=job.priority_class,
+                )
             dropped = state.drop_reservation(job.id)
             if dropped is not None:
                 changed.add(dropped.pool)

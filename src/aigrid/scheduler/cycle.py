@@ -14,6 +14,10 @@ Phases:
      capacity, reserve the nodes it will get first (backfill); if it waits for quota, choose
      the running jobs to preempt for it (`aigrid.scheduler.preemption`);
   5. undo    — give back everything taken in phase 4.
+
+Applying the decisions (`aigrid.scheduler.commit`) takes the admitted jobs' GPUs again, for
+good. Where one caller decides and commits at once, `decide_and_commit` skips the undo and the
+redo: the same decisions, the same state after, two fewer passes over each admission's nodes.
 """
 
 from __future__ import annotations
@@ -61,6 +65,13 @@ class Snapshot:
 
 
 def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
+    return _decide(snapshot, policy, keep=False)
+
+
+def _decide(snapshot: Snapshot, policy: Policy, *, keep: bool) -> list[Decision]:
+    """`decide`; with `keep`, what the admissions took stays taken on the snapshot's state
+    when the cycle returns (`aigrid.scheduler.commit.decide_and_commit`), but still comes back
+    if the cycle fails."""
     state = snapshot.state
     check_history(policy, state)
     queues = snapshot.queues.queues
@@ -85,6 +96,7 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
         heap.append((order(state, q.at(0)), key))
     heapq.heapify(heap)
 
+    kept = False
     try:
         while heap:
             stored, key = heapq.heappop(heap)
@@ -170,9 +182,11 @@ def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:
                 if i + 1 < len(q):
                     nxt = q.at(i + 1)
                     heapq.heappush(heap, (order(state, nxt), key))
+        kept = keep
     finally:
-        for job_id, program, placement in reversed(taken):
-            state.release(program, placement, job_id=job_id)
+        if not kept:
+            for job_id, program, placement in reversed(taken):
+                state.release(program, placement, job_id=job_id)
     return decisions
 
 

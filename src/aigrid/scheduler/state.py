@@ -173,11 +173,20 @@ class ClusterState:
     def charge_quota(self, program: str, key: str, gpus: int, at: float | None = None) -> None:
         """`program` holds `gpus` more GPUs of quota `key` (negative: fewer)."""
         self.tree.charge(program, key, gpus)
+        if at is not None:
+            self._note_use(program, key, gpus, at)
+
+    def _note_use(self, program: str, key: str, gpus: int, at: float) -> None:
         history = self.history
-        if at is not None and history is not None:
+        if history is not None:
             history.change((program, key), gpus, at)
             for cohort in self.tree.ancestors(program):
                 history.change(("cohort", cohort, key), gpus, at)
+
+    def note_taken(self, program: str, placement: Placement, at: float) -> None:
+        """Enter in the usage history, at `at`, a placement already taken without a time (by
+        a cycle whose admissions stay taken): what `allocate(..., at=at)` adds to a `take`."""
+        self._note_use(program, self.pool_key[placement.pool], placement.gpus, at)
 
     def add_past_use(self, program: str, key: str, gpus: int, start: float, end: float) -> None:
         """Count use the history did not see happen: `gpus` of quota `key` held by `program` from

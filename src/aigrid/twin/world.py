@@ -30,6 +30,7 @@ from aigrid.scheduler import (
     Snapshot,
     commit,
     decide,
+    decide_and_commit,
     grant_token,
     wake_after_quota_growth,
     wake_after_release,
@@ -87,8 +88,12 @@ class World:
         measure_from_s: float = 0.0,
         log_events: bool = False,
         on_progress: Callable[[float, int], None] | None = None,
+        fused_cycle: bool = True,
     ) -> None:
         self.scenario = scenario
+        self.fused_cycle = fused_cycle
+        """Each pass decides and commits at once (`decide_and_commit`); False: `decide`, then
+        `commit`, as the live service does (what the fused cycle is tested against)."""
         self.jobs = jobs
         self.jobs_by_id = {j.id: j for j in jobs}
         if policy.placement == "random" and policy.seed is None and seed is not None:
@@ -379,8 +384,12 @@ class World:
             return
         self.passes += 1
         snapshot = Snapshot(t, self.state, self.queues, self.light_sites)
-        decisions = decide(snapshot, self.policy)
-        if commit(snapshot, decisions):
+        if self.fused_cycle:
+            decisions, woke = decide_and_commit(snapshot, self.policy)
+        else:
+            decisions = decide(snapshot, self.policy)
+            woke = commit(snapshot, decisions)
+        if woke:
             self._request_pass(t)
         self.apply(t, decisions)
 
