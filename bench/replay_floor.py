@@ -12,6 +12,7 @@ per run and the medians.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import time
@@ -65,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ),
                 flush=True,
             )
+            del result
+            gc.collect()  # the run's cycles, left by the paused collector (bench.twin_run)
         print(
             json.dumps(
                 {
