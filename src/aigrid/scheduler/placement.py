@@ -156,6 +156,12 @@ class Choice:
     memory_mib: int = 0
 
 
+_ChoiceFields = tuple[
+    int, int, int, int, bool, float, float, frozenset[int], int, GrantPick | None, Spot | None
+]
+"""`Choice`'s fields up to `spot`, in order: the best pool so far while `choose` looks."""
+
+
 def choose(
     state: ClusterState,
     job: Job,
@@ -194,7 +200,8 @@ def choose(
     usage = state.usage[job.program]
     quota = state.quota[job.program]
     prices = state.prices
-    best: Choice | None = None
+    best: _ChoiceFields | None = None
+    best_resources = (0, 0)
     best_score: tuple[int, int, float, float, float, float, int, int] | None = None
     free_share = _free_share_by_model(state, pools)
     job_class = job.job_class.value
@@ -369,23 +376,11 @@ def choose(
         )
         if best_score is None or score < best_score:
             best_score = score
-            best = Choice(
-                i,
-                slot,
-                nodes,
-                alloc,
-                borrowed,
-                price,
-                hold,
-                avoid,
-                cap_tenths,
-                grant,
-                spot,
-                cpu,
-                memory,
-            )
+            # The choice is built once, at the end: most pools tried beat the one before.
+            best = (i, slot, nodes, alloc, borrowed, price, hold, avoid, cap_tenths, grant, spot)
+            best_resources = (cpu, memory)
     if best is not None:
-        return best
+        return Choice(*best, *best_resources)
     return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim, power_needs, quota_needs)
 
 
