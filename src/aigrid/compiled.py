@@ -2,13 +2,14 @@
 
 The scheduler, the model, the twin's world and the meters are plain typed Python, and stay the
 one source of truth: the live service and the twin import the same modules. `build()` compiles
-those modules (`MODULES`) with mypyc into C extensions that sit beside the sources and that
+those modules (`sources()`) with mypyc into C extensions that sit beside the sources and that
 Python prefers to them on import; the decisions do not change, only the speed (about twice as
 fast on a national run). Python loads an extension even when its source has changed since, so
 `build()` writes a stamp, the digest of the sources it compiled, and `activate()` (run when
 `aigrid` is first imported) loads the sources instead whenever the stamp does not match them,
-when `AIGRID_PURE=1` is set, or when there is no build at all. Nothing else is needed to run
-aigrid: without a C compiler it is the same program, slower.
+when `AIGRID_PURE=1` is set, or when there is no build at all; the command line then says so
+(`STALE_NOTE`). Nothing else is needed to run aigrid: without a C compiler it is the same
+program, slower.
 
     aigrid compile            # compile (what scripts/bootstrap.sh runs)
     aigrid compile --status   # compiled, stale, absent or disabled
