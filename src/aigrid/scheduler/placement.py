@@ -204,7 +204,7 @@ def choose(
     best_resources = (0, 0)
     best_score: tuple[int, int, float, float, float, float, int, int] | None = None
     free_share = _free_share_by_model(state, pools)
-    job_class = job.job_class.value
+    job_class = str(job.job_class)  # the value, without the enum's Python-level property
     share = job.gpu_share_milli
     asks_resources = bool(job.cpu_milli or job.memory_mib)
     worst = ReasonCode.NO_ELIGIBLE_POOL

@@ -239,7 +239,8 @@ class World:
         state = self.state
         state.release(job.program, placement, job_id=job.id, at=t)
         self.running -= 1
-        self._busy_by_class[job.tenant_class.value] -= placement.gpus
+        # str(c), not c.value: the same string, without the enum's Python-level property.
+        self._busy_by_class[str(job.tenant_class)] -= placement.gpus
         self._count_busy(job, t)
         charge = self.charges.pop(job.id)
         start = job.start_s if job.start_s is not None else t
@@ -274,7 +275,7 @@ class World:
         t1 = min(t, self.horizon_s)
         seconds = t1 - t0
         if seconds > 0:
-            key = (self._pool_owner[placement.pool], job.tenant_class.value, job.program)
+            key = (self._pool_owner[placement.pool], str(job.tenant_class), job.program)
             self.busy_gpu_s[key] += placement.gpu_amount * seconds
             # What the job's GPUs drew over idle, priced and weighed by the hour; a share of a
             # GPU is charged its share of the GPU's draw.
@@ -287,7 +288,7 @@ class World:
                     placement.pool, placement.gpus * tenths_of(job.power_fraction)
                 )
             site = state.pool_site[placement.pool]
-            cls = job.job_class.value
+            cls = str(job.job_class)
             self.busy_krw_by_class[cls] += self.meters.tariff[site].cost_krw(t0, t1, mw)
             self.busy_tco2_by_class[cls] += self.meters.carbon[site].tco2(t0, t1, mw)
             if job.speed < 1.0:
@@ -404,7 +405,7 @@ class World:
                 job.transition(JobState.RUNNING, t)
                 job.placement = d.placement
                 job.speed = throughput(d.power_fraction)
-                job.rate = self._pool_speed[d.placement.pool].get(job.job_class.value, 1.0)
+                job.rate = self._pool_speed[d.placement.pool].get(str(job.job_class), 1.0)
                 job.power_fraction = d.power_fraction
                 if job.speed < 1.0 and t >= self.measure_from_s:
                     self.capped_jobs += 1
@@ -426,7 +427,7 @@ class World:
                 duration = min(remaining / job.rate, job.walltime_s) / job.speed
                 self.engine.schedule(t + duration, self.END, (job, job.attempt), _PRIO_END)
                 self.running += 1
-                self._busy_by_class[job.tenant_class.value] += d.placement.gpus
+                self._busy_by_class[str(job.tenant_class)] += d.placement.gpus
                 touched_sites.add(state.pool_site[d.placement.pool])
             elif isinstance(d, Preempt):
                 victim = self.jobs_by_id[d.job_id]
