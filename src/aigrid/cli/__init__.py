@@ -32,7 +32,9 @@ twin_app.command("replay")(replay_cmd)
 twin_app.command("fragmentation")(fragmentation_cmd)
 app.add_typer(twin_app, name="twin")
 register_live(app)
-app.command("compile")(compile_cmd)
+app.command("compile", short_help="Compile the scheduler and the twin to C (about twice as fast).")(
+    compile_cmd
+)
 
 
 @app.callback()

@@ -36,12 +36,9 @@ def compile_cmd(
         bool, typer.Option("--force", help="Compile even if the build is up to date.")
     ] = False,
 ) -> None:
-    """Compile the scheduler, the model and the twin to C with mypyc, about twice as fast.
-
-    Needs mypy (installed with aigrid's `compile` or `dev` extra), a C compiler and the Python
-    headers; takes a minute or two. The decisions are the same as the sources'. A build that
-    no longer matches its sources is never loaded, and AIGRID_PURE=1 turns the build off.
-    """
+    """Compile the scheduler, the model and the twin to C with mypyc: about twice as fast,
+    the same decisions. Needs mypy (the `compile` or `dev` extra), a C compiler and the Python
+    headers. A build older than its sources is never loaded; AIGRID_PURE=1 turns it off."""
     if status:
         state = compiled.status()
         _out.print(f"{state}: {_MEANING[state]}")
