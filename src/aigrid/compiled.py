@@ -91,7 +91,12 @@ def status() -> Status:
         return "disabled"
     if not STAMP.exists() or not _extensions():
         return "absent"
-    return "compiled" if STAMP.read_text().strip() == digest() else "stale"
+    return "compiled" if up_to_date() else "stale"
+
+
+def up_to_date() -> bool:
+    """Whether there is a build and it was made from the sources as they are now."""
+    return STAMP.exists() and STAMP.read_text().strip() == digest() and bool(_extensions())
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder):
@@ -145,9 +150,9 @@ def build(*, force: bool = False) -> bool:
     """Compile `sources()` with mypyc, in place; nothing to do if the build is up to date.
     Returns whether it compiled. Raises `RuntimeError` with mypyc's output if it fails (the
     old build is removed first, so a failed build leaves the sources in use)."""
-    wanted = digest()
-    if not force and STAMP.exists() and STAMP.read_text().strip() == wanted and _extensions():
+    if not force and up_to_date():
         return False
+    wanted = digest()
     clean()
     with tempfile.TemporaryDirectory(prefix="aigrid-mypyc-") as work:
         # mypyc writes its C files and the extensions under the working directory; run it

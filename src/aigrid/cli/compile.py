@@ -47,15 +47,16 @@ def compile_cmd(
         compiled.clean()
         _out.print("removed the compiled modules; the sources run")
         return
+    if not force and compiled.up_to_date():
+        _out.print("the compiled modules are up to date")
+        return
+    modules = len(compiled.sources())
+    # Said up front: a log (no terminal, so no spinner) shows why the next minutes pass.
+    _out.print(f"compiling {modules} modules with mypyc; this takes a minute or two")
     t0 = time.perf_counter()
-    with _out.status(f"compiling {len(compiled.sources())} modules with mypyc"):
+    with _out.status("compiling"):
         try:
-            built = compiled.build(force=force)
+            compiled.build(force=True)
         except (RuntimeError, OSError) as exc:
             raise CompileError(f"could not compile; the sources run instead. {exc}") from None
-    if built:
-        _out.print(
-            f"compiled {len(compiled.sources())} modules in {time.perf_counter() - t0:.0f} s"
-        )
-    else:
-        _out.print("the compiled modules are up to date")
+    _out.print(f"compiled {modules} modules in {time.perf_counter() - t0:.0f} s")
