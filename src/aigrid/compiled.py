@@ -89,14 +89,18 @@ def status() -> Status:
     build is out of date (`stale`), missing (`absent`) or turned off by `AIGRID_PURE=1`."""
     if os.environ.get(PURE_ENV, "") not in ("", "0"):
         return "disabled"
-    if not STAMP.exists() or not _extensions():
-        return "absent"
-    return "compiled" if up_to_date() else "stale"
+    return _build_state()
 
 
 def up_to_date() -> bool:
     """Whether there is a build and it was made from the sources as they are now."""
-    return STAMP.exists() and STAMP.read_text().strip() == digest() and bool(_extensions())
+    return _build_state() == "compiled"
+
+
+def _build_state() -> Status:
+    if not STAMP.exists() or not _extensions():
+        return "absent"
+    return "compiled" if STAMP.read_text().strip() == digest() else "stale"
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder):
