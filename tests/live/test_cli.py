@@ -41,6 +41,15 @@ def cli(
     yield run
 
 
+@pytest.fixture
+def as_admin(server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands that follow talk to `server` with a new admin token."""
+    assert callable(cli)
+    token = cli("admin", "token", "--db", server.db, "--role", "admin")[1].strip()
+    monkeypatch.setenv("AIGRID_URL", server.url)
+    monkeypatch.setenv("AIGRID_TOKEN", token)
+
+
 def test_from_bootstrap_to_a_finished_job(
     server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -89,13 +98,8 @@ def test_from_bootstrap_to_a_finished_job(
     assert code == 3 and "revoked" in err
 
 
-def test_job_show_gives_a_pending_jobs_place_in_the_order(
-    server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_job_show_gives_a_pending_jobs_place_in_the_order(cli: object, as_admin: None) -> None:
     assert callable(cli)
-    token = cli("admin", "token", "--db", server.db, "--role", "admin")[1].strip()
-    monkeypatch.setenv("AIGRID_URL", server.url)
-    monkeypatch.setenv("AIGRID_TOKEN", token)
     assert cli("admin", "org", "create", "snu", "--class", "university")[0] == 0
     code, _, err = cli("admin", "program", "create", "lab", "--quota", "gpu=2", "--weight", "2")
     assert code == 0, err
@@ -118,12 +122,9 @@ def test_job_show_gives_a_pending_jobs_place_in_the_order(
 
 
 def test_a_share_of_a_gpu_with_cpu_and_memory_is_submitted_and_shown(
-    server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch
+    cli: object, as_admin: None
 ) -> None:
     assert callable(cli)
-    token = cli("admin", "token", "--db", server.db, "--role", "admin")[1].strip()
-    monkeypatch.setenv("AIGRID_URL", server.url)
-    monkeypatch.setenv("AIGRID_TOKEN", token)
     assert cli("admin", "org", "create", "kist", "--class", "research")[0] == 0
     assert cli("admin", "program", "create", "shares")[0] == 0
     assert cli("admin", "grant", "--program", "shares", "--org", "kist")[0] == 0
@@ -172,13 +173,8 @@ def test_cores_and_memory() -> None:
             parse_memory_mib(bad)
 
 
-def test_cohorts_and_limits_are_set_up_from_the_command_line(
-    server: LiveServer, cli: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cohorts_and_limits_are_set_up_from_the_command_line(cli: object, as_admin: None) -> None:
     assert callable(cli)
-    token = cli("admin", "token", "--db", server.db, "--role", "admin")[1].strip()
-    monkeypatch.setenv("AIGRID_URL", server.url)
-    monkeypatch.setenv("AIGRID_TOKEN", token)
     assert cli("admin", "cohort", "create", "grid", "--quota", "gpu=1")[0] == 0
     code, out, err = cli(
         "admin", "cohort", "create", "national", "--parent", "grid",
