@@ -53,7 +53,7 @@ from aigrid.scheduler.state import ClusterState, Reservation
 _QUOTA_REASONS = (ReasonCode.QUOTA, ReasonCode.BORROWING_LIMIT)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Snapshot:
     """What one cycle sees: the time, the state of the fleet, and the pending jobs."""
 
@@ -62,6 +62,19 @@ class Snapshot:
     queues: QueueSet
     light_sites: frozenset[int] = frozenset()
     """Sites whose tariff is in its light-load hours now (for deferral of batch work)."""
+
+    def __init__(
+        self,
+        now: float,
+        state: ClusterState,
+        queues: QueueSet,
+        light_sites: frozenset[int] = frozenset(),
+    ) -> None:
+        # Written out, as `Placement`'s is: the twin builds one for every pass.
+        object.__setattr__(self, "now", now)
+        object.__setattr__(self, "state", state)
+        object.__setattr__(self, "queues", queues)
+        object.__setattr__(self, "light_sites", light_sites)
 
 
 def decide(snapshot: Snapshot, policy: Policy) -> list[Decision]:

@@ -10,7 +10,7 @@ from aigrid.scheduler.reasons import Reason
 from aigrid.scheduler.state import Reservation
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Admit:
     """Start `job` on `placement`, holding `hold_krw` of its program's budget."""
 
@@ -26,8 +26,29 @@ class Admit:
     grant_hold: float = 0.0
     """What to hold on that grant, in its unit (whole KRW, or GPU-seconds)."""
 
+    def __init__(
+        self,
+        job: Job,
+        placement: Placement,
+        price_krw_per_gpu_h: float,
+        hold_krw: float,
+        borrowed: bool,
+        power_fraction: float = 1.0,
+        grant: str | None = None,
+        grant_hold: float = 0.0,
+    ) -> None:
+        # Written out, as `Placement`'s is: one is built for every job started.
+        object.__setattr__(self, "job", job)
+        object.__setattr__(self, "placement", placement)
+        object.__setattr__(self, "price_krw_per_gpu_h", price_krw_per_gpu_h)
+        object.__setattr__(self, "hold_krw", hold_krw)
+        object.__setattr__(self, "borrowed", borrowed)
+        object.__setattr__(self, "power_fraction", power_fraction)
+        object.__setattr__(self, "grant", grant)
+        object.__setattr__(self, "grant_hold", grant_hold)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, init=False)
 class Park:
     """The queue's head cannot start now; leave the queue until one of its wake tokens fires."""
 
@@ -39,6 +60,23 @@ class Park:
     """(site, MW of headroom needed there) where the site's power cap stopped the head."""
     quota_needs: tuple[tuple[tuple[str, str], int], ...] = ()
     """((program or cohort, GPU model), idle GPUs of quota needed there) where quota stopped it."""
+
+    def __init__(
+        self,
+        key: QueueKey,
+        reason: Reason,
+        tokens: tuple[WakeToken, ...],
+        needs: tuple[PoolNeed, ...],
+        power_needs: tuple[tuple[int, float], ...] = (),
+        quota_needs: tuple[tuple[tuple[str, str], int], ...] = (),
+    ) -> None:
+        # Written out, as `Placement`'s is: one is built for every job that waits.
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "tokens", tokens)
+        object.__setattr__(self, "needs", needs)
+        object.__setattr__(self, "power_needs", power_needs)
+        object.__setattr__(self, "quota_needs", quota_needs)
 
 
 @dataclass(frozen=True, slots=True)

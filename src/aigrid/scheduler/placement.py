@@ -114,7 +114,7 @@ def allocation_gpus(gpus: int, gpus_per_node: int) -> int:
     return -(-gpus // gpus_per_node) * gpus_per_node
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Refusal:
     """Why no pool took a job now: the furthest reason, and every token that could change it."""
 
@@ -132,8 +132,27 @@ class Refusal:
     """(program, quota key) -> the GPUs of that key the program's available quota must
     reach (where quota stopped the job)."""
 
+    def __init__(
+        self,
+        reason: Reason,
+        tokens: list[WakeToken],
+        needs: list[PoolNeed],
+        capacity_pools: list[int],
+        reclaim: list[tuple[str, int]],
+        power_needs: dict[int, float],
+        quota_needs: dict[tuple[str, str], int],
+    ) -> None:
+        # Written out, as `Placement`'s is: one is built for every job that waits.
+        self.reason = reason
+        self.tokens = tokens
+        self.needs = needs
+        self.capacity_pools = capacity_pools
+        self.reclaim = reclaim
+        self.power_needs = power_needs
+        self.quota_needs = quota_needs
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, init=False)
 class Choice:
     pool: int
     slot: int
@@ -155,11 +174,36 @@ class Choice:
     """CPU and memory taken on each node (what the pool tracks of the job's ask)."""
     memory_mib: int = 0
 
-
-_ChoiceFields = tuple[
-    int, int, int, int, bool, float, float, frozenset[int], int, GrantPick | None, Spot | None
-]
-"""`Choice`'s fields up to `spot`, in order: the best pool so far while `choose` looks."""
+    def __init__(
+        self,
+        pool: int,
+        slot: int,
+        nodes: int,
+        alloc: int,
+        borrowed: bool,
+        price: float,
+        hold: float,
+        avoid: frozenset[int] = frozenset(),
+        cap_tenths: int = 0,
+        grant: GrantPick | None = None,
+        spot: Spot | None = None,
+        cpu_milli: int = 0,
+        memory_mib: int = 0,
+    ) -> None:
+        # Written out, as `Placement`'s is: one is built for every job started.
+        object.__setattr__(self, "pool", pool)
+        object.__setattr__(self, "slot", slot)
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "alloc", alloc)
+        object.__setattr__(self, "borrowed", borrowed)
+        object.__setattr__(self, "price", price)
+        object.__setattr__(self, "hold", hold)
+        object.__setattr__(self, "avoid", avoid)
+        object.__setattr__(self, "cap_tenths", cap_tenths)
+        object.__setattr__(self, "grant", grant)
+        object.__setattr__(self, "spot", spot)
+        object.__setattr__(self, "cpu_milli", cpu_milli)
+        object.__setattr__(self, "memory_mib", memory_mib)
 
 
 def choose(
@@ -200,10 +244,12 @@ def choose(
     usage = state.usage[job.program]
     quota = state.quota[job.program]
     prices = state.prices
-    best: _ChoiceFields | None = None
-    best_resources = (0, 0)
-    best_score: tuple[int, int, float, float, float, float, int, int] | None = None
-    free_share = _free_share_by_model(state, pools)
+    best: Choice | None = None
+    best_first: tuple[int, int, float, float] = (0, 0, 0.0, 0.0)
+    best_fit = 0.0
+    best_leftover = 0
+    best_model = ""
+    free_share: dict[str, float] | None = None  # worked out when a tie needs it
     job_class = str(job.job_class)  # the value, without the enum's Python-level property
     share = job.gpu_share_milli
     asks_resources = bool(job.cpu_milli or job.memory_mib)
@@ -363,24 +409,43 @@ def choose(
             worst = max(worst, ReasonCode.DEFERRED)
             tokens.append(("light", state.pool_site[i]))
             continue
+        # The finalizer's order (the module's docstring), in two parts: the scarcity of the
+        # GPU model is looked up only between pools that tie on everything before it.
         speed = fleet.gpu_models[model].speed_for(job_class)
-        score = (
-            1 if borrowed else 0,
-            cap_tenths,
-            -speed,
-            price,
-            -free_share.get(model, 0.0),
-            fit,
-            leftover,
+        first = (1 if borrowed else 0, cap_tenths, -speed, price)
+        if best is not None:
+            if first > best_first:
+                continue
+            if first == best_first:
+                scarce = best_scarce = 0.0
+                if model != best_model:
+                    if free_share is None:
+                        free_share = _free_share_by_model(state, pools)
+                    scarce = -free_share.get(model, 0.0)
+                    best_scarce = -free_share.get(best_model, 0.0)
+                if (scarce, fit, leftover, i) >= (best_scarce, best_fit, best_leftover, best.pool):
+                    continue
+        best_first = first
+        best_fit = fit
+        best_leftover = leftover
+        best_model = model
+        best = Choice(
             i,
+            slot,
+            nodes,
+            alloc,
+            borrowed,
+            price,
+            hold,
+            avoid,
+            cap_tenths,
+            grant,
+            spot,
+            cpu,
+            memory,
         )
-        if best_score is None or score < best_score:
-            best_score = score
-            # The choice is built once, at the end: most pools tried beat the one before.
-            best = (i, slot, nodes, alloc, borrowed, price, hold, avoid, cap_tenths, grant, spot)
-            best_resources = (cpu, memory)
     if best is not None:
-        return Choice(*best, *best_resources)
+        return best
     return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim, power_needs, quota_needs)
 
 

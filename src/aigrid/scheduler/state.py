@@ -24,7 +24,7 @@ from aigrid.scheduler.topology import pool_capacity
 from aigrid.scheduler.usage import DecayedUsage
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class RunningJob:
     """What preemption needs to know of a running job."""
 
@@ -35,6 +35,25 @@ class RunningJob:
     start_s: float
     preemptible: bool
     priority: PriorityClass = PriorityClass.NORMAL
+
+    def __init__(
+        self,
+        job_id: int,
+        program: str,
+        pool: int,
+        gpus: int,
+        start_s: float,
+        preemptible: bool,
+        priority: PriorityClass = PriorityClass.NORMAL,
+    ) -> None:
+        # Written out, as `Placement`'s is: one is built for every job started.
+        object.__setattr__(self, "job_id", job_id)
+        object.__setattr__(self, "program", program)
+        object.__setattr__(self, "pool", pool)
+        object.__setattr__(self, "gpus", gpus)
+        object.__setattr__(self, "start_s", start_s)
+        object.__setattr__(self, "preemptible", preemptible)
+        object.__setattr__(self, "priority", priority)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,13 +67,20 @@ class Samples:
     """Spent since the start of the measured window, settled jobs only."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Charges:
     price: float
     hold: float
     alloc: float
     """GPUs paid for: a share of a GPU pays its fraction."""
     borrowed: bool
+
+    def __init__(self, price: float, hold: float, alloc: float, borrowed: bool) -> None:
+        # Written out, as `Placement`'s is: one is built for every job started.
+        self.price = price
+        self.hold = hold
+        self.alloc = alloc
+        self.borrowed = borrowed
 
 
 class World:
