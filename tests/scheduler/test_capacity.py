@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -122,3 +124,30 @@ def test_gangs_stay_inside_an_nvlink_domain_when_they_fit_in_one(
         whole = [sum(1 for x in free[d * dn : (d + 1) * dn] if x == gpn) for d in range(domains)]
         assert cap.domain_whole == whole
         assert cap.domain_hist == [whole.count(k) for k in range(dn + 1)]
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), domains=st.integers(1, 3), dn=st.sampled_from([2, 4]))
+def test_domain_choices_hold_over_a_long_run(seed: int, domains: int, dn: int) -> None:
+    """Thousands of changes, so that the lazy heaps of domains go stale and are compacted
+    many times over, and every gang still lands where the plain rule puts it."""
+    gpn = 4
+    rng = random.Random(seed)
+    cap = PoolCapacity(domains * dn, gpn, dn)
+    free = [gpn] * (domains * dn)
+    for _ in range(3000):
+        node = rng.randrange(len(free))
+        if rng.random() < 0.5:
+            n = rng.randint(1, dn)
+            want_nodes = oracle_domain_take(free, gpn, dn, n)
+            if want_nodes is not None:
+                assert cap.take_whole_nodes(n) == want_nodes
+                for taken in want_nodes:
+                    free[taken] = 0
+        elif free[node] < gpn:
+            cap.give_back(node, gpn - free[node])
+            free[node] = gpn
+        else:
+            cap.take_from(node, rng.randint(1, gpn))
+            free[node] = cap.free[node]
+    assert cap.free == free

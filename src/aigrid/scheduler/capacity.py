@@ -40,6 +40,7 @@ _MODEL = "gpu"
 
 class PoolCapacity:
     __slots__ = (
+        "_domain_heaps",
         "_heaps",
         "count",
         "cpu_milli",
@@ -81,6 +82,11 @@ class PoolCapacity:
         """How many domains have k wholly free nodes, for k = 0 .. domain_nodes."""
         if self.domain_whole:
             self.domain_hist[domain_nodes] = len(self.domain_whole)
+        self._domain_heaps: list[list[int]] = [[] for _ in range(domain_nodes + 1)]
+        """For each k >= 1, a lazy heap of the domains with k wholly free nodes (an entry is
+        valid while `domain_whole[d] == k`), as `_heaps` is for nodes: a gang finds its
+        best-fit domain without a scan of them all."""
+        self._domain_heaps[domain_nodes] = list(range(len(self.domain_whole)))
         self.free: list[int] = [gpus_per_node] * nodes
         self.count: list[int] = [0] * (gpus_per_node + 1)
         self.count[gpus_per_node] = nodes
@@ -288,6 +294,14 @@ class PoolCapacity:
                 self.domain_hist[w] -= 1
                 self.domain_hist[w + step] += 1
                 self.domain_whole[d] = w + step
+                if w + step:
+                    dheap = self._domain_heaps[w + step]
+                    heapq.heappush(dheap, d)
+                    if len(dheap) > 2 * self.domain_hist[w + step] + 64:
+                        whole = self.domain_whole
+                        self._domain_heaps[w + step] = sorted(
+                            {e for e in dheap if whole[e] == w + step}
+                        )
         if new:
             heap = self._heaps[new]
             heapq.heappush(heap, node)
@@ -353,15 +367,30 @@ class PoolCapacity:
             nodes.append(node)
         return nodes
 
+    def _best_domain(self, n: int) -> int:
+        """The domain with the fewest wholly free nodes that are at least `n`, the lowest
+        index on ties (no nodes avoided)."""
+        whole = self.domain_whole
+        for w in range(n, self.domain_nodes + 1):
+            if self.domain_hist[w]:
+                heap = self._domain_heaps[w]
+                while whole[heap[0]] != w:
+                    heapq.heappop(heap)  # stale
+                return heap[0]
+        raise ValueError(f"no NVLink domain has {n} wholly free nodes")
+
     def _take_by_domain(self, n: int, avoid: frozenset[int]) -> list[int]:
-        whole = self._whole_by_domain(avoid)
         dn = self.domain_nodes
-        if n <= dn:
+        if n <= dn and not avoid:
+            order = [self._best_domain(n)]
+        elif n <= dn:
+            whole = self._whole_by_domain(avoid)
             fitting = [(w, d) for d, w in enumerate(whole) if w >= n]
             if not fitting:
                 raise ValueError(f"no NVLink domain has {n} wholly free nodes")
             order = [min(fitting)[1]]
         else:
+            whole = self._whole_by_domain(avoid)
             order = sorted(range(len(whole)), key=lambda d: (-whole[d], d))
         g = self.gpus_per_node
         free = self.free
