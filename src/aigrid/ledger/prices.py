@@ -80,7 +80,19 @@ class PriceList:
             for prog in programs.values()
             for tc in TenantClass
         }
-        self._krw = {k: q.krw_per_gpu_h for k, q in self._quotes.items()}
+        self._krw: list[dict[str, dict[str, float]]] = []
+        """Per pool, per program, per tenant class: the price. Nested by strings, whose
+        hashes are cached, so that the scheduler's look-up per pool tried builds nothing."""
+        for site, m in self._pool_where:
+            self._krw.append(
+                {
+                    prog.id: {
+                        str(tc): self._quotes[(site, m, prog.id, tc)].krw_per_gpu_h
+                        for tc in TenantClass
+                    }
+                    for prog in programs.values()
+                }
+            )
 
     def quote(self, pool: int, program: str, tenant_class: TenantClass) -> GpuHourPrice:
         """The price per GPU-hour on pool `pool` (fleet index), with its breakdown. O(1)."""
@@ -88,4 +100,4 @@ class PriceList:
 
     def krw_per_gpu_h(self, pool: int, program: str, tenant_class: TenantClass) -> float:
         """The price per GPU-hour on pool `pool` (fleet index). O(1)."""
-        return self._krw[(*self._pool_where[pool], program, tenant_class)]
+        return self._krw[pool][program][tenant_class]

@@ -32,9 +32,10 @@ def shadow(
     cap = state.capacity[pool]
     gpn = cap.gpus_per_node
     # A node held only by jobs we do not track (no id) is as good as never free.
-    times = np.maximum(state.node_until[pool], now)
+    until = np.asarray(state.node_until[pool])
+    times = np.maximum(until, now)
     free = np.asarray(cap.free)
-    untracked = (free < gpn) & (state.node_until[pool] == -np.inf)
+    untracked = (free < gpn) & (until == -np.inf)
     if untracked.any():
         times = np.where(untracked, np.inf, times)
     need = 1 if gpus <= gpn else -(-gpus // gpn)

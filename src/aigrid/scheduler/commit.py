@@ -13,7 +13,6 @@ from aigrid.energy import tenths_of, throughput
 from aigrid.scheduler.cycle import Snapshot, _decide
 from aigrid.scheduler.decisions import Admit, Decision, Park, Reject, Reserve, Unreserve
 from aigrid.scheduler.policy import Policy
-from aigrid.scheduler.queues import QueueKey
 
 
 def decide_and_commit(snapshot: Snapshot, policy: Policy) -> tuple[list[Decision], int]:
@@ -45,7 +44,7 @@ def _commit(snapshot: Snapshot, decisions: Iterable[Decision], *, taken: bool) -
     for d in decisions:
         if isinstance(d, Admit):
             job = d.job
-            queues.consume(QueueKey.of(job), 1)
+            queues.consume(queues.key_of(job), 1)
             if taken:
                 state.note_taken(job.program, d.placement, snapshot.now)
             else:
@@ -78,5 +77,5 @@ def _commit(snapshot: Snapshot, decisions: Iterable[Decision], *, taken: bool) -
             if state.drop_reservation(d.job.id) is not None:
                 changed.add(d.pool)
         elif isinstance(d, Reject):
-            queues.consume(QueueKey.of(d.job), 1)
+            queues.consume(queues.key_of(d.job), 1)
     return sum(queues.wake(("reservation", pool)) for pool in sorted(changed))

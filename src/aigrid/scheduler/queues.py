@@ -137,13 +137,17 @@ class QueueSet:
         # pool -> (by free-GPUs-needed on one node, by whole-nodes-needed) -> keys
         self._slot_need: dict[int, dict[int, set[QueueKey]]] = {}
         self._node_need: dict[int, dict[int, set[QueueKey]]] = {}
+        self._key_of: dict[int, QueueKey] = {}
+        """Job id -> the key of the queue it waits in (a key is dearer to build than to look
+        up, and every job that leaves needs its own)."""
         self.pending = 0
 
     def __len__(self) -> int:
         return self.pending
 
-    def push(self, job: Job) -> None:
-        key = QueueKey.of(job)
+    def push(self, job: Job) -> QueueKey:
+        """Put `job` at the back of its queue; returns the queue's key."""
+        key = self._key_of[job.id] = QueueKey.of(job)
         q = self.queues.get(key)
         if q is None:
             q = self.queues[key] = Queue(key)
@@ -154,6 +158,11 @@ class QueueSet:
         self.pending += 1
         if q.reason is not None:
             job.pending_reason = q.reason.message
+        return key
+
+    def key_of(self, job: Job) -> QueueKey:
+        """The key of the queue `job` waits in (it must be waiting)."""
+        return self._key_of[job.id]
 
     def jobs(self) -> Iterable[Job]:
         for q in self.queues.values():
@@ -168,6 +177,8 @@ class QueueSet:
             self.observer.changing(q)
             for i in range(n):
                 self.observer.leaving(q, q.at(i))
+        for i in range(n):
+            del self._key_of[q.at(i).id]
         q.drop_front(n)
         self.pending -= n
         if not len(q):
@@ -177,7 +188,7 @@ class QueueSet:
 
     def remove(self, job: Job) -> None:
         """Take one job out wherever it sits (a cancel, or a start that no scheduler chose)."""
-        key = QueueKey.of(job)
+        key = self._key_of.pop(job.id)
         q = self.queues[key]
         idx = q.jobs.index(job, q._head)
         if self.observer is not None:

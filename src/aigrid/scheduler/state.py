@@ -12,9 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
 from aigrid.energy import SitePower
 from aigrid.ledger.prices import PriceList
 from aigrid.model import Fleet, Grant, Placement, PriorityClass, Tenancy
@@ -22,6 +19,9 @@ from aigrid.scheduler.capacity import PoolCapacity
 from aigrid.scheduler.quota import QuotaTree, quota_keys
 from aigrid.scheduler.topology import pool_capacity
 from aigrid.scheduler.usage import DecayedUsage
+
+_NEVER = -math.inf
+"""`node_until` of a node no job holds."""
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -95,10 +95,10 @@ class ClusterState:
         self.running: list[dict[int, dict[int, tuple[float, int]]]] = [{} for _ in fleet.pools]
         """Per pool, per node: job id -> (time by which it ends at the latest, GPUs it holds).
         What backfill needs to know when a reserved job could start."""
-        self.node_until: list[NDArray[np.float64]] = [
-            np.full(p.nodes, -np.inf) for p in fleet.pools
-        ]
-        """Per pool, per node: when its last job ends at the latest (-inf when it has none)."""
+        self.node_until: list[list[float]] = [[_NEVER] * p.nodes for p in fleet.pools]
+        """Per pool, per node: when its last job ends at the latest (-inf when it has none).
+        Lists, not arrays: each start and end sets a few of them, and backfill, which reads a
+        whole pool's at once, makes an array of it then."""
         self.reservations: dict[int, Reservation] = {}
         self.running_jobs: dict[int, RunningJob] = {}
         """Running jobs by id, for preemption (those taken with a `start`)."""
@@ -240,8 +240,9 @@ class ClusterState:
         if placement.gpu_share_milli or placement.cpu_milli or placement.memory_mib:
             cap.take_placement(placement)
         else:
-            for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
-                cap.take_from(node, gpus)
+            nodes, per_node = placement.nodes, placement.gpus_per_node
+            for k in range(len(nodes)):
+                cap.take_from(nodes[k], per_node[k])
         self.take(
             program,
             placement,
@@ -275,11 +276,18 @@ class ClusterState:
         `priority` class."""
         self.size_mix[placement.gpus] += 1
         if job_id is not None:
-            nodes = self.running[placement.pool]
+            running = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
-            for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
-                nodes.setdefault(node, {})[job_id] = (until, gpus)
-                node_until[node] = max(node_until[node], until)
+            nodes, per_node = placement.nodes, placement.gpus_per_node
+            for k in range(len(nodes)):
+                node = nodes[k]
+                jobs = running.get(node)
+                if jobs is None:
+                    running[node] = {job_id: (until, per_node[k])}
+                    node_until[node] = until
+                else:
+                    jobs[job_id] = (until, per_node[k])
+                    node_until[node] = max(node_until[node], until)
             if cap_tenths:
                 self._job_cap[job_id] = cap_tenths
                 self.cap_tenths[placement.pool] += placement.gpus * cap_tenths
@@ -298,23 +306,24 @@ class ClusterState:
         at: float | None = None,
     ) -> None:
         cap = self.capacity[placement.pool]
+        nodes, per_node = placement.nodes, placement.gpus_per_node
         if placement.gpu_share_milli or placement.cpu_milli or placement.memory_mib:
             cap.give_back_placement(placement)
         else:
-            for node, gpus in zip(placement.nodes, placement.gpus_per_node, strict=True):
-                cap.give_back(node, gpus)
+            for k in range(len(nodes)):
+                cap.give_back(nodes[k], per_node[k])
         self.size_mix[placement.gpus] -= 1
         if job_id is not None:
-            nodes = self.running[placement.pool]
+            running = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
-            for node in placement.nodes:
-                jobs = nodes[node]
+            for node in nodes:
+                jobs = running[node]
                 del jobs[job_id]
                 if jobs:
                     node_until[node] = max(end for end, _ in jobs.values())
                 else:
-                    del nodes[node]
-                    node_until[node] = -np.inf
+                    del running[node]
+                    node_until[node] = _NEVER
             self.running_jobs.pop(job_id, None)
             self.stopping.pop(job_id, None)
             cap_tenths = self._job_cap.pop(job_id, 0)
