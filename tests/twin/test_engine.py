@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aigrid.twin.engine import EventEngine
 
@@ -62,3 +64,57 @@ def test_a_failing_handler_stops_the_run() -> None:
     e.schedule(1.0, k)
     with pytest.raises(RuntimeError, match="boom"):
         e.run()
+
+
+def _replay(script: list[tuple[int, int, int]], beside: bool) -> list[tuple[float, int, object]]:
+    """Run a script of events whose handlers schedule more, some at the current time; with
+    `beside`, those go through `schedule_now`, else through `schedule(now, ...)`."""
+    e = EventEngine(log=True)
+    kinds: list[int] = []
+
+    def handler(t: float, payload: object) -> None:
+        step = int(payload) if isinstance(payload, int) else len(e.log or ())
+        if step >= len(script):
+            return
+        delay, prio, action = script[step]
+        if action == 0:
+            e.schedule(t + delay, kinds[prio % 3], step + 1, priority=prio)
+        elif beside:
+            e.schedule_now(kinds[prio % 3], priority=prio)
+        else:
+            e.schedule(t, kinds[prio % 3], None, priority=prio)
+        if action == 2:  # and one more for the same instant, through the heap
+            e.schedule(t, kinds[(prio + 1) % 3], step + 1, priority=(prio + 1) % 4)
+
+    kinds.extend(e.register(handler) for _ in range(3))
+    for i, (delay, prio, _action) in enumerate(script[:4]):
+        e.schedule(float(delay), kinds[prio % 3], i, priority=prio)
+    e.run(until=100.0)
+    assert e.log is not None
+    return e.log
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    script=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=40
+    )
+)
+def test_an_event_beside_the_heap_keeps_its_place_in_the_order(
+    script: list[tuple[int, int, int]],
+) -> None:
+    assert _replay(script, beside=True) == _replay(script, beside=False)
+
+
+def test_peek_and_len_count_the_event_beside_the_heap() -> None:
+    e = EventEngine()
+    seen: list[str] = []
+    now_kind = e.register(lambda t, p: seen.append(f"now@{t:g}"))
+    k = e.register(lambda t, p: (seen.append(f"{p}@{t:g}"), e.schedule_now(now_kind, 5)))
+    e.schedule(3.0, k, "a")
+    e.schedule(3.0, k, "b", priority=9)
+    e.step()
+    assert (e.peek(), len(e)) == (3.0, 2)
+    e.run()
+    assert seen == ["a@3", "now@3", "b@3", "now@3"]
+    assert e.events == 4

@@ -64,12 +64,12 @@ class RecordedWorld(World):
             if rec is not None and rec.start_s <= self.horizon_s:
                 self.engine.schedule(max(rec.start_s, job.submit_s), self.START, job, _PRIO_START)
 
-    def _request_pass(self, t: float) -> None:
+    def _request_pass(self) -> None:
         """Something was freed: jobs whose recorded GPUs were busy try again."""
         if self._blocked:
             blocked, self._blocked = self._blocked, []
             for job in blocked:
-                self.engine.schedule(t, self.START, job, _PRIO_START)
+                self.engine.schedule(self.engine.now, self.START, job, _PRIO_START)
 
     def _on_start(self, t: float, job: Job) -> None:
         if job.state is not JobState.PENDING:

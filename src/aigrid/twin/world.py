@@ -23,7 +23,6 @@ from aigrid.scheduler import (
     Decision,
     Policy,
     Preempt,
-    QueueKey,
     QueueSet,
     ReasonCode,
     Reject,
@@ -216,9 +215,8 @@ class World:
         while i < n and jobs[i].submit_s == t:
             job = jobs[i]
             job.queued_s = t
-            queues.push(job)
-            if QueueKey.of(job) in queues.active:
-                self._request_pass(t)
+            if queues.push(job) in queues.active:
+                self._request_pass()
             i += 1
         self._next_arrival = i
         if i < n and jobs[i].submit_s <= self.horizon_s:
@@ -266,11 +264,11 @@ class World:
             self.lost_gpu_s += placement.gpu_amount * lost
             job.queued_s = t
             self.queues.push(job)
-            self._request_pass(t)
+            self._request_pass()
         else:
             job.transition(final, t)
         self.meters.update(state.pool_site[placement.pool], t)
-        self._wake_after_release(t, job, placement.pool)
+        self._wake_after_release(job, placement.pool)
 
     def _count_busy(self, job: Job, t: float) -> None:
         """Add the GPU-seconds of the job's current attempt, up to `t`, that fall in the
@@ -350,7 +348,7 @@ class World:
             holder = self.jobs_by_id.get(held.job_id)
             if holder is not None:
                 self.queues.wake_pool(pool, holder.gpus, holder.gpus)
-            self._request_pass(t)
+            self._request_pass()
         self.engine.schedule(t + self.failures.outage_s(), self.REPAIR, (pool, node), _PRIO_END)
 
     def _on_repair(self, t: float, payload: tuple[int, int]) -> None:
@@ -363,11 +361,11 @@ class World:
         state.set_out(key, -cap.gpus_per_node)
         woken = self.queues.wake_pool(pool, cap.largest_free(), cap.free_nodes)
         if woken + wake_after_quota_growth(self.queues, state, key):
-            self._request_pass(t)
+            self._request_pass()
 
-    def _wake_after_release(self, t: float, job: Job, pool: int) -> None:
+    def _wake_after_release(self, job: Job, pool: int) -> None:
         if wake_after_release(self.queues, self.state, job.program, pool, job.account):
-            self._request_pass(t)
+            self._request_pass()
 
     def _on_stop(self, t: float, payload: tuple[Job, int, float]) -> None:
         """A preempted job's grace period ends: it stops, keeping what it had done when told."""
@@ -379,12 +377,12 @@ class World:
     def _on_grant_open(self, t: float, grant: Grant) -> None:
         """A grant's window opens: jobs its org has waiting may now be paid for."""
         if self.queues.wake(grant_token(grant.program, grant.org)):
-            self._request_pass(t)
+            self._request_pass()
 
-    def _request_pass(self, t: float) -> None:
+    def _request_pass(self) -> None:
         if not self._pass_pending:
             self._pass_pending = True
-            self.engine.schedule(t, self.PASS, None, _PRIO_PASS)
+            self.engine.schedule_now(self.PASS, _PRIO_PASS)
 
     def _on_pass(self, t: float, _payload: object) -> None:
         self._pass_pending = False
@@ -398,7 +396,7 @@ class World:
             decisions = decide(snapshot, self.policy)
             woke = commit(snapshot, decisions)
         if woke:
-            self._request_pass(t)
+            self._request_pass()
         self.apply(t, decisions)
 
     def apply(self, t: float, decisions: Sequence[Decision]) -> None:
@@ -463,7 +461,7 @@ class World:
         woken = sum(self.queues.wake(("light", s)) for s in sorted(light - self.light_sites))
         self.light_sites = light
         if woken:
-            self._request_pass(t)
+            self._request_pass()
         nxt = min(c.next_hour(t) for c in clocks)
         if nxt <= self.horizon_s:
             self.engine.schedule(nxt, self.TARIFF_HOUR, None, _PRIO_MEASURE)
