@@ -379,8 +379,39 @@ class PoolCapacity:
                 return heap[0]
         raise ValueError(f"no NVLink domain has {n} wholly free nodes")
 
+    def _take_emptiest_domains(self, n: int) -> list[int]:
+        """Take `n` > `domain_nodes` wholly free nodes, from the domains with the most wholly
+        free nodes first (the lowest index on ties), lowest nodes first within each (no nodes
+        avoided). Only the last domain is left with some of its wholly free nodes, so the
+        order of those before it does not change as they are taken: the domains are popped
+        from their heaps one at a time instead of all being sorted."""
+        whole = self.domain_whole
+        free = self.free
+        g = self.gpus_per_node
+        dn = self.domain_nodes
+        nodes: list[int] = []
+        for w in range(dn, 0, -1):
+            heap = self._domain_heaps[w]
+            while self.domain_hist[w] and len(nodes) < n:
+                d = heapq.heappop(heap)
+                if whole[d] != w:
+                    continue  # stale
+                for node in range(d * dn, (d + 1) * dn):
+                    if free[node] == g:
+                        self._set_free(node, g, 0)
+                        nodes.append(node)
+                        if len(nodes) == n:
+                            break
+            if len(nodes) == n:
+                return nodes
+        for node in nodes:  # give back what was taken: too few wholly free nodes
+            self._set_free(node, 0, g)
+        raise ValueError(f"fewer than {n} wholly free nodes")
+
     def _take_by_domain(self, n: int, avoid: frozenset[int]) -> list[int]:
         dn = self.domain_nodes
+        if n > dn and not avoid:
+            return self._take_emptiest_domains(n)
         if n <= dn and not avoid:
             order = [self._best_domain(n)]
         elif n <= dn:
