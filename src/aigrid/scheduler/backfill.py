@@ -32,9 +32,8 @@ def shadow(
     cap = state.capacity[pool]
     gpn = cap.gpus_per_node
     # A node held only by jobs we do not track (no id) is as good as never free.
-    until = np.asarray(state.node_until[pool])
+    free, until = state.node_arrays(pool)
     times = np.maximum(until, now)
-    free = np.asarray(cap.free)
     untracked = (free < gpn) & (until == -np.inf)
     if untracked.any():
         times = np.where(untracked, np.inf, times)

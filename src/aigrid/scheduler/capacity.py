@@ -42,6 +42,7 @@ class PoolCapacity:
     __slots__ = (
         "_domain_heaps",
         "_heaps",
+        "changed",
         "count",
         "cpu_milli",
         "detail",
@@ -88,6 +89,10 @@ class PoolCapacity:
         best-fit domain without a scan of them all."""
         self._domain_heaps[domain_nodes] = list(range(len(self.domain_whole)))
         self.free: list[int] = [gpus_per_node] * nodes
+        self.changed: list[int] | None = None
+        """Nodes whose free count changed, for whoever keeps a copy of `free` to bring up to
+        date (`ClusterState.node_arrays`); None while nobody does. Holds at most `nodes` + 1
+        entries: past that, the copy is rebuilt whole."""
         self.count: list[int] = [0] * (gpus_per_node + 1)
         self.count[gpus_per_node] = nodes
         self._heaps: list[list[int]] = [[] for _ in range(gpus_per_node + 1)]
@@ -283,6 +288,9 @@ class PoolCapacity:
 
     def _set_free(self, node: int, old: int, new: int) -> None:
         self.free[node] = new
+        changed = self.changed
+        if changed is not None and len(changed) <= self.nodes:
+            changed.append(node)
         self.count[old] -= 1
         self.count[new] += 1
         if self.domain_whole:

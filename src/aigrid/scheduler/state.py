@@ -12,6 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from aigrid.energy import SitePower
 from aigrid.ledger.prices import PriceList
 from aigrid.model import Fleet, Grant, Placement, PriorityClass, Tenancy
@@ -97,8 +100,13 @@ class ClusterState:
         What backfill needs to know when a reserved job could start."""
         self.node_until: list[list[float]] = [[_NEVER] * p.nodes for p in fleet.pools]
         """Per pool, per node: when its last job ends at the latest (-inf when it has none).
-        Lists, not arrays: each start and end sets a few of them, and backfill, which reads a
-        whole pool's at once, makes an array of it then."""
+        Lists, not arrays: each start and end sets a few of them; backfill, which reads a
+        whole pool's at once, reads arrays kept in step with them (`node_arrays`)."""
+        self._arrays: list[tuple[NDArray[np.int64], NDArray[np.float64]] | None] = [
+            None for _ in fleet.pools
+        ]
+        """Per pool: copies of its nodes' free GPUs and `node_until` as arrays, brought up to
+        date from the nodes the pool's `changed` names; None until backfill first reads them."""
         self.reservations: dict[int, Reservation] = {}
         self.running_jobs: dict[int, RunningJob] = {}
         """Running jobs by id, for preemption (those taken with a `start`)."""
@@ -171,6 +179,29 @@ class ClusterState:
     def quota_available(self, program: str, key: str) -> int | float:
         """GPUs of quota `key` a job of `program` may take now, borrowing included."""
         return self.tree.available(program, key)
+
+    def node_arrays(self, pool: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The pool's free GPUs per node and `node_until`, as arrays (read-only: copies kept in
+        step with the lists). Brought up to date from the nodes changed since the last call:
+        backfill reads a pool whole whenever a job waits for capacity there, and copying
+        thousands of nodes each time cost more than all the rest of its work."""
+        cap = self.capacity[pool]
+        changed = cap.changed
+        arrays = self._arrays[pool]
+        if arrays is None or changed is None or 4 * len(changed) > cap.nodes:
+            arrays = (
+                np.array(cap.free, dtype=np.int64),
+                np.array(self.node_until[pool], dtype=np.float64),
+            )
+            self._arrays[pool] = arrays
+        elif changed:
+            free, until = arrays
+            nodes = sorted(set(changed))
+            free[nodes] = [cap.free[n] for n in nodes]
+            node_until = self.node_until[pool]
+            until[nodes] = [node_until[n] for n in nodes]
+        cap.changed = []
+        return arrays
 
     # -- changing ----------------------------------------------------------------------------
 
@@ -279,6 +310,10 @@ class ClusterState:
             running = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
             nodes, per_node = placement.nodes, placement.gpus_per_node
+            cap = self.capacity[placement.pool]
+            changed = cap.changed
+            if changed is not None and len(changed) <= cap.nodes:
+                changed.extend(nodes)
             for k in range(len(nodes)):
                 node = nodes[k]
                 jobs = running.get(node)
@@ -316,6 +351,9 @@ class ClusterState:
         if job_id is not None:
             running = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
+            changed = cap.changed
+            if changed is not None and len(changed) <= cap.nodes:
+                changed.extend(nodes)
             for node in nodes:
                 jobs = running[node]
                 del jobs[job_id]
