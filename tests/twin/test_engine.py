@@ -110,7 +110,12 @@ def test_peek_and_len_count_the_event_beside_the_heap() -> None:
     e = EventEngine()
     seen: list[str] = []
     now_kind = e.register(lambda t, p: seen.append(f"now@{t:g}"))
-    k = e.register(lambda t, p: (seen.append(f"{p}@{t:g}"), e.schedule_now(now_kind, 5)))
+
+    def event(t: float, p: object) -> None:
+        seen.append(f"{p}@{t:g}")
+        e.schedule_now(now_kind, 5)
+
+    k = e.register(event)
     e.schedule(3.0, k, "a")
     e.schedule(3.0, k, "b", priority=9)
     e.step()

@@ -21,10 +21,16 @@ What can change it is named by the wake tokens the scheduler gives with the park
 * `("grant", "p/o")`: credit freed, or a grant opened, for org o under program p.
 
 This is the queue manager shared by the twin and the live service; the scheduler only reads it.
+
+Power and quota are freed at nearly every job's end, and the queues parked on them can number
+hundreds late in a busy month, most of them needing more than one release frees. So those
+parked on a site's power, or on quota with a need named, also wait in a heap by what they need
+(`NeedHeap`): a release wakes the queues whose need it meets and looks at no others.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple, Protocol
@@ -85,13 +91,26 @@ WakeToken = tuple[str, str | int]
 class Queue:
     """The pending jobs of one key, in submission order."""
 
-    __slots__ = ("_head", "jobs", "key", "needs", "power_needs", "quota_needs", "reason", "tokens")
+    __slots__ = (
+        "_head",
+        "jobs",
+        "key",
+        "needs",
+        "park_seq",
+        "power_needs",
+        "quota_needs",
+        "reason",
+        "tokens",
+    )
 
     def __init__(self, key: QueueKey) -> None:
         self.key = key
         self.jobs: list[Job] = []
         self._head = 0
         self.reason: Reason | None = None
+        self.park_seq = 0
+        """Which park of the QueueSet's parked it last (they are numbered): an entry of a
+        `NeedHeap` counts only while the queue is still parked by the park that made it."""
         self.tokens: tuple[WakeToken, ...] = ()
         self.needs: tuple[PoolNeed, ...] = ()
         self.power_needs: dict[int, float] = {}
@@ -117,6 +136,44 @@ class Queue:
         return self.reason is not None
 
 
+class NeedHeap:
+    """Parked queues by what they need (MW of power headroom, or GPUs of quota), least
+    first. Entries are not removed when their queue stops waiting: each names the park that
+    made it (`Queue.park_seq`), and one whose queue has since left that park is dropped when it
+    comes to the top, or when the heap is rebuilt without the stale ones as it outgrows them."""
+
+    __slots__ = ("_limit", "entries")
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[float, int, QueueKey]] = []
+        self._limit = 64
+
+    def push(self, need: float, q: Queue, queues: Mapping[QueueKey, Queue]) -> None:
+        entries = self.entries
+        heapq.heappush(entries, (need, q.park_seq, q.key))
+        if len(entries) > self._limit:
+            entries = [e for e in entries if _still_parked(e, queues)]
+            heapq.heapify(entries)
+            self.entries = entries
+            self._limit = 2 * len(entries) + 64
+
+    def pop_met(
+        self, have: float, queues: Mapping[QueueKey, Queue], into: dict[QueueKey, None]
+    ) -> None:
+        """Take out every entry whose need `have` meets; add the keys of those still parked
+        by the park that made them to `into`."""
+        entries = self.entries
+        while entries and entries[0][0] <= have:
+            entry = heapq.heappop(entries)
+            if _still_parked(entry, queues):
+                into[entry[2]] = None
+
+
+def _still_parked(entry: tuple[float, int, QueueKey], queues: Mapping[QueueKey, Queue]) -> bool:
+    q = queues.get(entry[2])
+    return q is not None and q.reason is not None and q.park_seq == entry[1]
+
+
 class QueueObserver(Protocol):
     """Told of every change to a queue, before it happens, so that its owner can account for
     how long jobs waited and why (the queue's reason is the one in force until the change)."""
@@ -138,6 +195,15 @@ class QueueSet:
         self._slot_need: dict[int, dict[int, set[QueueKey]]] = {}
         self._node_need: dict[int, dict[int, set[QueueKey]]] = {}
         self._key_of: dict[int, QueueKey] = {}
+        self._parks = 0
+        self._site_needs: dict[int, NeedHeap] = {}
+        """Site -> the queues parked on its power, by the MW of headroom they need."""
+        self._quota_needs: dict[tuple[int, str], dict[str, NeedHeap]] = {}
+        """(quota tree, quota key) -> program -> its queues parked on quota of that key in
+        that tree, by the GPUs of it they need."""
+        self._quota_any: dict[int, set[QueueKey]] = {}
+        """Quota tree -> the queues parked on its quota that named no need (any release in
+        the tree may help them)."""
         """Job id -> the key of the queue it waits in (a key is dearer to build than to look
         up, and every job that leaves needs its own)."""
         self.pending = 0
@@ -226,8 +292,21 @@ class QueueSet:
         q.quota_needs = dict(quota_needs) if quota_needs else {}
         q.tokens = tuple(tokens)
         q.needs = tuple(needs)
+        self._parks += 1
+        q.park_seq = self._parks
         for t in q.tokens:
             self._by_token.setdefault(t, set()).add(key)
+        for t in set(q.tokens):
+            kind, where = t
+            if kind == "site":
+                assert isinstance(where, int)
+                heap = self._site_needs.get(where)
+                if heap is None:
+                    heap = self._site_needs[where] = NeedHeap()
+                heap.push(q.power_needs.get(where, 0.0), q, self.queues)
+            elif kind == "quota":
+                assert isinstance(where, int)
+                self._index_quota_need(q, where)
         for need in q.needs:
             if need.nodes:
                 self._node_need.setdefault(need.pool, {}).setdefault(need.nodes, set()).add(key)
@@ -236,6 +315,22 @@ class QueueSet:
         message = reason.message
         for job in q:
             job.pending_reason = message
+
+    def _index_quota_need(self, q: Queue, tree: int) -> None:
+        if not q.quota_needs:
+            self._quota_any.setdefault(tree, set()).add(q.key)
+            return
+        program = q.key.program
+        for (who, key), need in q.quota_needs.items():
+            if who != program:
+                continue  # a cohort's need: only the program's own is waited on
+            by_program = self._quota_needs.get((tree, key))
+            if by_program is None:
+                by_program = self._quota_needs[(tree, key)] = {}
+            heap = by_program.get(program)
+            if heap is None:
+                heap = by_program[program] = NeedHeap()
+            heap.push(need, q, self.queues)
 
     # -- events that may change answers -------------------------------------------------------
 
@@ -253,24 +348,23 @@ class QueueSet:
         """Quota of `key` was freed in the quota tree rooted at `tree`: activate the queues
         parked on it whose program now has the quota of `key` it needs (`available(program)`),
         or that said no need for a key. Returns how many were woken."""
-        keys = self._by_token.get(("quota", tree))
-        if not keys:
-            return 0
         queues = self.queues
-        woken = []
+        woken: dict[QueueKey, None] = {}
         avail: dict[str, float] = {}
-        for k in keys:
-            needs = queues[k].quota_needs
-            need = needs.get((k.program, key))
-            if need is None:
-                if needs:
-                    continue  # it waits for another key's quota
-                need = 0
+        for k in self._quota_any.get(tree, ()):
             have = avail.get(k.program)
             if have is None:
                 have = avail[k.program] = available(k.program)
-            if need <= have:
-                woken.append(k)
+            if have >= 0:
+                woken[k] = None
+        by_program = self._quota_needs.get((tree, key))
+        if by_program:
+            for program, heap in by_program.items():
+                if heap.entries:
+                    have = avail.get(program)
+                    if have is None:
+                        have = avail[program] = available(program)
+                    heap.pop_met(have, queues, woken)
         for k in woken:
             self._activate(queues[k])
         return len(woken)
@@ -278,11 +372,12 @@ class QueueSet:
     def wake_site(self, site: int, headroom_mw: float) -> int:
         """Power was freed at `site`: activate the queues parked on it whose need there (if
         they gave one) the headroom now covers. Returns how many were woken."""
-        keys = self._by_token.get(("site", site))
-        if not keys:
+        heap = self._site_needs.get(site)
+        if heap is None or not heap.entries:
             return 0
         queues = self.queues
-        woken = [k for k in keys if queues[k].power_needs.get(site, 0.0) <= headroom_mw + 1e-12]
+        woken: dict[QueueKey, None] = {}
+        heap.pop_met(headroom_mw + 1e-12, queues, woken)
         for key in woken:
             self._activate(queues[key])
         return len(woken)
@@ -327,6 +422,10 @@ class QueueSet:
             keys = self._by_token.get(t)
             if keys is not None:
                 keys.discard(q.key)
+            if t[0] == "quota" and isinstance(t[1], int):
+                parked = self._quota_any.get(t[1])
+                if parked is not None:
+                    parked.discard(q.key)
         for need in q.needs:
             table = self._node_need if need.nodes else self._slot_need
             keys = table[need.pool].get(need.nodes or need.gpus)
