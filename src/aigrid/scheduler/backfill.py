@@ -47,9 +47,17 @@ def shadow(
         rows = np.sort(by_domain, axis=1, kind="stable")[:, need - 1]
         d = int(np.argmin(rows))  # lowest index on ties
         order = d * dn + np.argsort(by_domain[d], kind="stable")[:need]
+        start = float(times[order[-1]])
+    elif need == 1:
+        order = np.argmin(times, keepdims=True)  # the first of the earliest: lowest index
+        start = float(times[order[0]])
     else:
-        order = np.argsort(times, kind="stable")[:need]
-    start = float(times[order[-1]])
+        # The `need` earliest nodes, the lowest indices among those freed at the last of them:
+        # what a stable sort would take first, found in linear time.
+        start = float(np.partition(times, need - 1)[need - 1])
+        before = np.flatnonzero(times < start)
+        at = np.flatnonzero(times == start)[: need - len(before)]
+        order = np.concatenate((before, at))
     if math.isinf(start):
         return None
-    return Reservation(job_id, pool, start, frozenset(int(n) for n in order))
+    return Reservation(job_id, pool, start, frozenset(order.tolist()))
