@@ -44,7 +44,7 @@ def shadow(
     if need > 1 and dn > 1 and need <= dn:
         # The gang must sit in one NVLink domain: the domain whose `need`-th node frees first.
         by_domain = times.reshape(-1, dn)
-        rows = np.sort(by_domain, axis=1, kind="stable")[:, need - 1]
+        rows = np.partition(by_domain, need - 1, axis=1)[:, need - 1]
         d = int(np.argmin(rows))  # lowest index on ties
         order = d * dn + np.argsort(by_domain[d], kind="stable")[:need]
         start = float(times[order[-1]])

@@ -33,6 +33,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from aigrid.model import Job, JobClass, PriorityClass
@@ -75,7 +76,8 @@ class QueueKey(NamedTuple):
         )
 
 
-class PoolNeed(NamedTuple):
+@dataclass(frozen=True, slots=True, init=False)
+class PoolNeed:
     """What a parked queue needs from one pool: one node with `gpus` wholly free GPUs, or
     `nodes` whole free nodes (at most one of the two is non-zero); both 0 for a head that waits
     for a share of a GPU, or CPU or memory, which any release in the pool may free."""
@@ -83,6 +85,13 @@ class PoolNeed(NamedTuple):
     pool: int
     gpus: int
     nodes: int
+
+    def __init__(self, pool: int, gpus: int, nodes: int) -> None:
+        # Written out, as `Placement`'s is: the scheduler builds one for every pool a waiting
+        # job could not fit in.
+        object.__setattr__(self, "pool", pool)
+        object.__setattr__(self, "gpus", gpus)
+        object.__setattr__(self, "nodes", nodes)
 
 
 WakeToken = tuple[str, str | int]
@@ -313,8 +322,9 @@ class QueueSet:
             else:
                 self._slot_need.setdefault(need.pool, {}).setdefault(need.gpus, set()).add(key)
         message = reason.message
-        for job in q:
-            job.pending_reason = message
+        jobs = q.jobs
+        for i in range(q._head, len(jobs)):  # not `for job in q`, which copies the list
+            jobs[i].pending_reason = message
 
     def _index_quota_need(self, q: Queue, tree: int) -> None:
         if not q.quota_needs:

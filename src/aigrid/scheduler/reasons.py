@@ -51,10 +51,15 @@ _TEXT = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Reason:
     code: ReasonCode
     detail: str = ""
+
+    def __init__(self, code: ReasonCode, detail: str = "") -> None:
+        # Written out, as `Placement`'s is: one is built for every job that waits.
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "detail", detail)
 
     @property
     def message(self) -> str:

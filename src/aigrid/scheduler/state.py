@@ -95,9 +95,9 @@ class ClusterState:
         """Per pool: sum over its busy GPUs of the tenths of full board power they are held
         below (power capping)."""
         self._job_cap: dict[int, int] = {}
-        self.running: list[dict[int, dict[int, tuple[float, int]]]] = [{} for _ in fleet.pools]
-        """Per pool, per node: job id -> (time by which it ends at the latest, GPUs it holds).
-        What backfill needs to know when a reserved job could start."""
+        self.running: list[dict[int, dict[int, float]]] = [{} for _ in fleet.pools]
+        """Per pool, per node: job id -> the time by which it ends at the latest. What
+        backfill needs to know when a reserved job could start."""
         self.node_until: list[list[float]] = [[_NEVER] * p.nodes for p in fleet.pools]
         """Per pool, per node: when its last job ends at the latest (-inf when it has none).
         Lists, not arrays: each start and end sets a few of them; backfill, which reads a
@@ -309,19 +309,18 @@ class ClusterState:
         if job_id is not None:
             running = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
-            nodes, per_node = placement.nodes, placement.gpus_per_node
+            nodes = placement.nodes
             cap = self.capacity[placement.pool]
             changed = cap.changed
             if changed is not None and len(changed) <= cap.nodes:
                 changed.extend(nodes)
-            for k in range(len(nodes)):
-                node = nodes[k]
+            for node in nodes:
                 jobs = running.get(node)
                 if jobs is None:
-                    running[node] = {job_id: (until, per_node[k])}
+                    running[node] = {job_id: until}
                     node_until[node] = until
                 else:
-                    jobs[job_id] = (until, per_node[k])
+                    jobs[job_id] = until
                     node_until[node] = max(node_until[node], until)
             if cap_tenths:
                 self._job_cap[job_id] = cap_tenths
@@ -358,7 +357,7 @@ class ClusterState:
                 jobs = running[node]
                 del jobs[job_id]
                 if jobs:
-                    node_until[node] = max(end for end, _ in jobs.values())
+                    node_until[node] = max(jobs.values())
                 else:
                     del running[node]
                     node_until[node] = _NEVER
