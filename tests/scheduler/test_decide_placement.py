@@ -10,11 +10,13 @@ import dataclasses
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from aigrid.model import Fleet, Placement, Pool
+from aigrid.model import Fleet, Job, Owner, Placement, Pool
 from aigrid.scheduler import ClusterState
 from aigrid.scheduler.placement import Choice, choose
-from tests.builders import fleet, job, pool, program, tenancy
+from tests.builders import B200, H100, fleet, job, pool, program, site, tenancy
 from tests.scheduler.test_decide import Case
 from tests.scheduler.test_decide import test_decide as check_case
 from tests.scheduler.test_decide import (
@@ -228,3 +230,76 @@ def test_random_is_the_same_for_the_same_key_in_any_order() -> None:
     assert first == list(reversed(again))
     other = [choose(state, job(3, id=j), (0,), 1e18, strategy="random", seed=10) for j in range(40)]
     assert first != other
+
+
+# Two models alike in price and speed (so that pools of each tie up to the GPU model's
+# scarcity), and a dearer one.
+_TWIN = dataclasses.replace(H100, name="H100x")
+SCARCITY = Fleet(
+    gpu_models={"H100": H100, "H100x": _TWIN, "B200": B200},
+    owners={"gov": Owner("gov", "gov")},
+    sites={"s1": site("s1"), "s2": site("s2")},
+    pools=(
+        pool("a", nodes=3),
+        pool("b", model="H100x", site="s2", nodes=4),
+        pool("c", model="B200", nodes=2),
+        pool("d", nodes=2, site="s2"),
+        pool("e", model="H100x", gpn=4, nodes=4),
+    ),
+)
+SCARCITY_TENANCY = tenancy(program("p1", {"H100": 40, "H100x": 24, "B200": 16}))
+
+
+def _plain_choice(
+    state: ClusterState, j: Job, pools: tuple[int, ...]
+) -> tuple[int, int, int] | None:
+    """The finalizer read straight off the module's docstring: each pool alone through the
+    filters, then the least (borrowed, power held back, -speed, price, -free share of the
+    model, GPUs or nodes left idle, pool)."""
+    free: dict[str, int] = Counter()
+    total: dict[str, int] = Counter()
+    for i in pools:
+        p = state.fleet.pools[i]
+        free[p.gpu_model] += p.gpus - state.busy_gpus[i]
+        total[p.gpu_model] += p.gpus
+    scored = []
+    for i in pools:
+        c = choose(state, j, (i,), 1e18)
+        if not isinstance(c, Choice):
+            continue
+        model = state.fleet.pools[i].gpu_model
+        share = free[model] / total[model] if len(total) > 1 else 0.0
+        left = c.slot - j.gpus if c.slot else state.capacity[i].free_nodes - c.nodes
+        speed = state.fleet.gpu_models[model].speed_for(str(j.job_class))
+        scored.append(
+            (
+                (int(c.borrowed), c.cap_tenths, -speed, c.price, -share, left, i),
+                (i, c.slot, c.nodes),
+            )
+        )
+    return min(scored)[1] if scored else None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    busy=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 3), st.integers(1, 8)), max_size=14),
+    gpus=st.sampled_from([1, 2, 3, 4, 6, 8, 12, 16]),
+)
+def test_choose_picks_what_the_plain_finalizer_picks(
+    busy: list[tuple[int, int, int]], gpus: int
+) -> None:
+    state = ClusterState(SCARCITY, SCARCITY_TENANCY)
+    for pool_i, pick, n in busy:
+        cap = state.capacity[pool_i]
+        node = pick % cap.nodes
+        take = min(n, cap.free[node])
+        if take:
+            state.allocate("p1", Placement(pool_i, (node,), (take,)))
+    pools = tuple(range(len(SCARCITY.pools)))
+    got = choose(state, job(gpus), pools, 1e18)
+    want = _plain_choice(state, job(gpus), pools)
+    if want is None:
+        assert not isinstance(got, Choice)
+    else:
+        assert isinstance(got, Choice)
+        assert (got.pool, got.slot, got.nodes) == want
