@@ -95,9 +95,10 @@ class ClusterState:
         """Per pool: sum over its busy GPUs of the tenths of full board power they are held
         below (power capping)."""
         self._job_cap: dict[int, int] = {}
-        self.running: list[dict[int, dict[int, float]]] = [{} for _ in fleet.pools]
-        """Per pool, per node: job id -> the time by which it ends at the latest. What
-        backfill needs to know when a reserved job could start."""
+        self.running: list[list[dict[int, float] | None]] = [[None] * p.nodes for p in fleet.pools]
+        """Per pool, per node: job id -> the time by which it ends at the latest, for the jobs
+        on it (None when it has none). What backfill needs to know when a reserved job could
+        start, and a failure which jobs it stops (`jobs_on`)."""
         self.node_until: list[list[float]] = [[_NEVER] * p.nodes for p in fleet.pools]
         """Per pool, per node: when its last job ends at the latest (-inf when it has none).
         Lists, not arrays: each start and end sets a few of them; backfill, which reads a
@@ -202,6 +203,11 @@ class ClusterState:
             until[nodes] = [node_until[n] for n in nodes]
         cap.changed = []
         return arrays
+
+    def jobs_on(self, pool: int, node: int) -> list[int]:
+        """The ids of the jobs on a node, in order."""
+        jobs = self.running[pool][node]
+        return sorted(jobs) if jobs is not None else []
 
     # -- changing ----------------------------------------------------------------------------
 
@@ -315,7 +321,7 @@ class ClusterState:
             if changed is not None and len(changed) <= cap.nodes:
                 changed.extend(nodes)
             for node in nodes:
-                jobs = running.get(node)
+                jobs = running[node]
                 if jobs is None:
                     running[node] = {job_id: until}
                     node_until[node] = until
@@ -355,11 +361,12 @@ class ClusterState:
                 changed.extend(nodes)
             for node in nodes:
                 jobs = running[node]
+                assert jobs is not None, f"node {node} of pool {placement.pool} runs no job"
                 del jobs[job_id]
                 if jobs:
                     node_until[node] = max(jobs.values())
                 else:
-                    del running[node]
+                    running[node] = None
                     node_until[node] = _NEVER
             self.running_jobs.pop(job_id, None)
             self.stopping.pop(job_id, None)

@@ -333,7 +333,7 @@ class World:
             return
         self.node_failures += 1
         state = self.state
-        victims = sorted(state.running[pool].get(node, {}))
+        victims = state.jobs_on(pool, node)
         for job_id in victims:
             self._stop(t, self.jobs_by_id[job_id], None)
         cap = state.capacity[pool]
