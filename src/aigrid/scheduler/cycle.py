@@ -91,11 +91,17 @@ def _decide(snapshot: Snapshot, policy: Policy, *, keep: bool) -> list[Decision]
     now = snapshot.now
     fair = FairOrder(state, now) if policy.name is PolicyName.FAIR else None
 
+    # With one active queue, the order only ever compares its own head with nothing: its jobs
+    # go in turn whatever their keys, so none is worked out (most passes wake one queue).
+    alone = len(snapshot.queues.active) == 1
+
     def order(state: ClusterState, job: Job) -> OrderKey:
+        if alone:
+            return ()
         return fifo_key(state, job) if fair is None else fair.key(job)
 
     # Only fair sharing's keys move during a cycle (shares grow as jobs are admitted).
-    rekey = fair is not None
+    rekey = fair is not None and not alone
 
     decisions: list[Decision] = []
     taken: list[tuple[int, str, Placement]] = []
