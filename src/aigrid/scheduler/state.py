@@ -364,15 +364,21 @@ class ClusterState:
                 assert jobs is not None, f"node {node} of pool {placement.pool} runs no job"
                 del jobs[job_id]
                 if jobs:
-                    node_until[node] = max(jobs.values())
+                    latest = _NEVER
+                    for end in jobs.values():  # not max(jobs.values()), a call out of C
+                        latest = max(latest, end)
+                    node_until[node] = latest
                 else:
                     running[node] = None
                     node_until[node] = _NEVER
             self.running_jobs.pop(job_id, None)
-            self.stopping.pop(job_id, None)
-            cap_tenths = self._job_cap.pop(job_id, 0)
-            if cap_tenths:
-                self.cap_tenths[placement.pool] -= placement.gpus * cap_tenths
+            # Both are empty unless jobs are in their grace or power-capped: skip the look-ups.
+            if self.stopping:
+                self.stopping.pop(job_id, None)
+            if self._job_cap:
+                cap_tenths = self._job_cap.pop(job_id, 0)
+                if cap_tenths:
+                    self.cap_tenths[placement.pool] -= placement.gpus * cap_tenths
         self._account(program, placement, -1, at)
 
     def reservation_of(self, job_id: int) -> Reservation | None:
