@@ -286,6 +286,20 @@ class PoolCapacity:
                 heapq.heappush(heap, other)
             return node
 
+    def note_changed(self, nodes: tuple[int, ...]) -> None:
+        """Name nodes in `changed` whose free count did not change but what a copy holder
+        keeps beside it did (when they are free again, by the jobs on them)."""
+        changed = self.changed
+        if changed is not None and len(changed) <= self.nodes:
+            changed.extend(nodes)
+
+    def drain_changed(self) -> list[int] | None:
+        """The nodes named in `changed` since the last call (None if nobody asked before),
+        and `changed` started anew: the caller now keeps a copy."""
+        changed = self.changed
+        self.changed = []
+        return changed
+
     def _set_free(self, node: int, old: int, new: int) -> None:
         self.free[node] = new
         changed = self.changed

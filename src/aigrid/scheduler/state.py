@@ -187,7 +187,7 @@ class ClusterState:
         backfill reads a pool whole whenever a job waits for capacity there, and copying
         thousands of nodes each time cost more than all the rest of its work."""
         cap = self.capacity[pool]
-        changed = cap.changed
+        changed = cap.drain_changed()
         arrays = self._arrays[pool]
         if arrays is None or changed is None or 4 * len(changed) > cap.nodes:
             arrays = (
@@ -201,7 +201,6 @@ class ClusterState:
             free[nodes] = [cap.free[n] for n in nodes]
             node_until = self.node_until[pool]
             until[nodes] = [node_until[n] for n in nodes]
-        cap.changed = []
         return arrays
 
     def jobs_on(self, pool: int, node: int) -> list[int]:
@@ -316,10 +315,7 @@ class ClusterState:
             running = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
             nodes = placement.nodes
-            cap = self.capacity[placement.pool]
-            changed = cap.changed
-            if changed is not None and len(changed) <= cap.nodes:
-                changed.extend(nodes)
+            self.capacity[placement.pool].note_changed(nodes)
             for node in nodes:
                 jobs = running[node]
                 if jobs is None:
@@ -356,9 +352,7 @@ class ClusterState:
         if job_id is not None:
             running = self.running[placement.pool]
             node_until = self.node_until[placement.pool]
-            changed = cap.changed
-            if changed is not None and len(changed) <= cap.nodes:
-                changed.extend(nodes)
+            cap.note_changed(nodes)
             for node in nodes:
                 jobs = running[node]
                 assert jobs is not None, f"node {node} of pool {placement.pool} runs no job"
