@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aigrid.model import JobClass, PriorityClass
 from aigrid.scheduler import QueueKey, QueueSet, Reason, ReasonCode
 from tests.builders import job
 
@@ -117,3 +118,38 @@ def test_a_queue_parked_again_waits_for_its_new_need_not_its_old_one() -> None:
     assert queues.queues[key].reason is power
     assert queues.wake_site(0, 3.0) == 1
     assert key in queues.active
+
+
+key_fields = st.tuples(
+    st.sampled_from(PROGRAMS),
+    st.integers(1, 3),
+    st.sampled_from(((), ("H100",), ("B200", "H100"))),
+    st.booleans(),
+    st.integers(0, 2),
+    st.sampled_from(list(JobClass)),
+    st.sampled_from(("", "org-a")),
+    st.sampled_from(list(PriorityClass)),
+    st.sampled_from((0, 250)),
+    st.sampled_from((0, 1000)),
+    st.sampled_from((0, 4096)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=key_fields, b=key_fields)
+def test_a_queue_key_compares_hashes_and_orders_as_the_tuple_of_its_fields(
+    a: tuple[Any, ...], b: tuple[Any, ...]
+) -> None:
+    ka, kb = QueueKey(*a), QueueKey(*b)
+    assert ka.astuple() == a
+    assert (ka == kb) is (a == b)
+    assert (ka != kb) is (a != b)
+    assert (ka < kb) is (a < b)
+    assert (ka <= kb) is (a <= b)
+    assert (ka > kb) is (a > b)
+    assert (ka >= kb) is (a >= b)
+    if a == b:
+        assert hash(ka) == hash(kb)
+    # A key built again from equal fields finds the same entry, as a tuple would.
+    assert {ka: 1}.get(QueueKey(*a)) == 1
+    assert ka != a  # a key is not a tuple, even of the same fields

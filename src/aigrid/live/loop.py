@@ -35,7 +35,6 @@ interval and kind) or guarded by a state the restart reads back.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
@@ -66,7 +65,7 @@ from aigrid.energy import tenths_of, throughput
 from aigrid.ledger import ProgramAccounts, charge_krw
 from aigrid.live.backends import Backends
 from aigrid.live.service.admin import tenancy_version
-from aigrid.live.service.jobs import queue_key, to_model
+from aigrid.live.service.jobs import queue_key, queue_key_text, to_model
 from aigrid.live.store import Store
 from aigrid.live.store.fleet import load_fleet
 from aigrid.live.store.models import (
@@ -1053,7 +1052,7 @@ class SchedulingLoop:
             if away and q.reason is not None and q.reason.code in _CAPACITY_REASONS:
                 message = self._away_reason(key, away) or message
             if self._reasons_written.get(key, _UNSET) != message:
-                changed.append((json.dumps(list(key), separators=(",", ":")), message))
+                changed.append((queue_key_text(key), message))
             written[key] = message
         self._reasons_written = written
         if not changed:

@@ -30,7 +30,12 @@ class ReasonCode(IntEnum):
 
     @property
     def slug(self) -> str:
-        return self.name.lower()
+        return SLUGS[self]
+
+
+SLUGS: dict[ReasonCode, str] = {code: code.name.lower() for code in ReasonCode}
+"""Each code's slug (`ReasonCode.slug`), looked up rather than made: the twin's wait accounting
+asks for one at every change of a queue."""
 
 
 _TEXT = {

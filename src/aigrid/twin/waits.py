@@ -9,22 +9,24 @@ that its waiting jobs still span; when a job leaves, its wait is split over them
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 
 from aigrid.model import Job
 from aigrid.scheduler import Queue, QueueKey
+from aigrid.scheduler.reasons import SLUGS
+from aigrid.twin.engine import EventEngine
 
 NOT_YET_CONSIDERED = "not_yet_considered"
 """The reason of a queue the scheduler has not looked at yet (waits of zero length, normally)."""
 
 
 def _slug(q: Queue) -> str:
-    return q.reason.code.slug if q.reason is not None else NOT_YET_CONSIDERED
+    return SLUGS[q.reason.code] if q.reason is not None else NOT_YET_CONSIDERED
 
 
 class WaitAccounting:
-    def __init__(self, now: Callable[[], float], measure_from_s: float) -> None:
-        self._now = now
+    def __init__(self, clock: EventEngine, measure_from_s: float) -> None:
+        self._clock = clock
+        """Whose `now` is the time of every change (read, not called: it is read at each)."""
         self.measure_from_s = measure_from_s
         self.job_seconds: defaultdict[str, float] = defaultdict(float)
         """Job-seconds of waiting per reason, within the measured window."""
@@ -35,7 +37,7 @@ class WaitAccounting:
         self._waited: dict[int, dict[str, float]] = {}
 
     def changing(self, q: Queue) -> None:
-        now = self._now()
+        now = self._clock.now
         since = self._since.get(q.key, now)
         if now > since and len(q):
             slug = _slug(q)
@@ -51,7 +53,7 @@ class WaitAccounting:
 
     def leaving(self, q: Queue, job: Job) -> None:
         """`job` leaves `q` now (after `changing` closed the open segment)."""
-        self._settle(q, job, self._now())
+        self._settle(q, job, self._clock.now)
         if len(q) <= 1:
             self._segments.pop(q.key, None)
             self._since.pop(q.key, None)
@@ -80,7 +82,7 @@ class WaitAccounting:
 
     def finish(self, queues: dict[QueueKey, Queue]) -> None:
         """Close every queue's open interval now, and give still-waiting jobs their main reason."""
-        now = self._now()
+        now = self._clock.now
         for q in queues.values():
             self.changing(q)
             for job in q:

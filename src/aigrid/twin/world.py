@@ -115,7 +115,8 @@ class World:
         self.spent_at_measure: dict[str, int] = {}
         self.state = ClusterState(scenario.fleet, scenario.tenancy, half_life_s=policy.half_life_s)
         self.queues = QueueSet()
-        self.waits = WaitAccounting(lambda: self.engine.now, measure_from_s)
+        self.engine = EventEngine(log=log_events)
+        self.waits = WaitAccounting(self.engine, measure_from_s)
         self.queues.observer = self.waits
         self.accounts = ProgramAccounts.from_programs(scenario.tenancy.programs, keep_entries=False)
         for pid in scenario.tenancy.programs:
@@ -128,7 +129,6 @@ class World:
                 if job.program in granted:
                     job.account = job.org
         self.meters = SiteMeters(scenario, self.state, horizon_s)
-        self.engine = EventEngine(log=log_events)
         self.charges: dict[int, Charges] = {}
         self.running = 0
         self.passes = 0

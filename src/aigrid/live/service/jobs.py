@@ -57,7 +57,12 @@ class JobRequest:
 
 def queue_key(job: Job) -> str:
     """The scheduler's queue key of a job, as text (jobs with equal keys wait together)."""
-    return json.dumps(list(QueueKey.of(job)), separators=(",", ":"))
+    return queue_key_text(QueueKey.of(job))
+
+
+def queue_key_text(key: QueueKey) -> str:
+    """A queue key as the store keeps it: its fields as a JSON list."""
+    return json.dumps(key.astuple(), separators=(",", ":"))
 
 
 def submit(ctx: ServiceContext, who: Principal, req: JobRequest) -> JobRow:
