@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-HOUR_S = 3600.0
+HOUR_S: Final = 3600.0
 
 DayValues = Callable[[date], Sequence[float]]
 """The 24 hourly values (hour 0 to 23) of one calendar day."""

@@ -12,8 +12,9 @@ cost more. Caps come in steps of a tenth of full power, and never below the boar
 from __future__ import annotations
 
 import itertools
+from typing import Final
 
-CAP_STEP = 0.1
+CAP_STEP: Final = 0.1
 """Power caps are whole tenths of full board power."""
 
 _CURVE: tuple[tuple[float, float], ...] = (

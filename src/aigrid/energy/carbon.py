@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Final
 
 from aigrid.energy._clock import HOUR_S, HourlyClock
 from aigrid.energy.tariff import KWH_PER_MWH, EnergyDataError
 from aigrid.model.energy import Carbon
 
-G_PER_TONNE = 1e6
+G_PER_TONNE: Final = 1e6
 
 
 def check_carbon(carbon: Carbon, g_per_kwh_override: float | None = None) -> None:

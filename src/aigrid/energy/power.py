@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from aigrid.model.fleet import Fleet
 
-W_PER_MW = 1e6
+W_PER_MW: Final = 1e6
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Final
 
 from aigrid.energy._clock import HOUR_S, HourlyClock, parse_start
 from aigrid.model.energy import LoadPeriod, Season, Tariff
 
-KWH_PER_MWH = 1000.0
-_SUNDAY = 6
+KWH_PER_MWH: Final = 1000.0
+_SUNDAY: Final = 6
 
 
 class EnergyDataError(ValueError):

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from aigrid.model.fleet import Fleet, GpuModel
 from aigrid.model.tenancy import Program, TenantClass
 
-S_PER_H = 3600.0
+S_PER_H: Final = 3600.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ class PriorityClass(StrEnum):
         return _PRIORITY[self]
 
 
-_PRIORITY = {PriorityClass.HIGH: 2, PriorityClass.NORMAL: 1, PriorityClass.LOW: 0}
+_PRIORITY: Final = {PriorityClass.HIGH: 2, PriorityClass.NORMAL: 1, PriorityClass.LOW: 0}
 
 GPU_MILLI: Final = 1000
 """Milli-GPUs in one GPU. Shares of a GPU are counted in whole milli-GPUs, so that any number of

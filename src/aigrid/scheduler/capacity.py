@@ -30,11 +30,12 @@ fully free GPUs of its node and gives back any GPUs its node holds whole (they a
 from __future__ import annotations
 
 import heapq
+from typing import Final
 
 from aigrid.model import GPU_MILLI, Placement
 from aigrid.scheduler.fragmentation import GpuNodes, Pod, PodPlacement
 
-_MODEL = "gpu"
+_MODEL: Final = "gpu"
 """The one GPU model of a pool's detail (a pool is homogeneous)."""
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from typing import Final
 
 from aigrid.energy import fraction_of
 from aigrid.model import Job, Placement
@@ -50,7 +51,7 @@ from aigrid.scheduler.queues import QueueKey, QueueSet
 from aigrid.scheduler.reasons import ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation
 
-_QUOTA_REASONS = (ReasonCode.QUOTA, ReasonCode.BORROWING_LIMIT)
+_QUOTA_REASONS: Final = (ReasonCode.QUOTA, ReasonCode.BORROWING_LIMIT)
 
 
 @dataclass(frozen=True, slots=True, init=False)

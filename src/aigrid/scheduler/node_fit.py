@@ -34,11 +34,8 @@ from aigrid.model import GPU_MILLI
 from aigrid.scheduler.capacity import PoolCapacity
 from aigrid.scheduler.draws import keyed_index, keyed_unit
 from aigrid.scheduler.fragmentation import IntArray, Pod, candidates, first_min, fits_gpus
+from aigrid.scheduler.policy import FRAG_AWARE, RANDOM, SPREAD
 from aigrid.scheduler.reasons import ReasonCode
-
-SPREAD = "spread"
-FRAG_AWARE = "frag-aware"
-RANDOM = "random"
 
 
 @dataclass(frozen=True, slots=True)

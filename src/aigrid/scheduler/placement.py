@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from aigrid.energy import deepest_cap_tenths, fraction_of, throughput
 from aigrid.model import Job, JobClass, Placement, Zone
@@ -26,7 +27,7 @@ from aigrid.scheduler.capacity import PoolCapacity
 from aigrid.scheduler.draws import keyed_index, keyed_unit
 from aigrid.scheduler.grants import GrantPick, grant_token, pick_grant
 from aigrid.scheduler.node_fit import NodeAsk, Spot, find_spot
-from aigrid.scheduler.policy import PLACEMENT_STRATEGIES
+from aigrid.scheduler.policy import FRAG_AWARE, PLACEMENT_STRATEGIES, RANDOM, SPREAD
 from aigrid.scheduler.queues import PoolNeed, QueueKey, WakeToken
 from aigrid.scheduler.reasons import Reason, ReasonCode
 from aigrid.scheduler.state import ClusterState, Reservation
@@ -449,8 +450,7 @@ def choose(
     return Refusal(Reason(worst), tokens, needs, capacity_pools, reclaim, power_needs, quota_needs)
 
 
-STRATEGIES = PLACEMENT_STRATEGIES
-BEST_FIT, PACK, SPREAD, FRAG_AWARE, RANDOM = STRATEGIES
+STRATEGIES: Final = PLACEMENT_STRATEGIES
 """Where a job of one node goes within a pool: `best-fit` (the node with the fewest free GPUs
 that suffice; with whole GPUs `pack` is the same rule), `spread` (the node with the most free
 GPUs), `frag-aware` (the node whose loss of usable GPUs, weighed by the sizes of the jobs now
@@ -460,7 +460,7 @@ uniformly among those that fit, by a keyed draw: see `_random_slot`)."""
 DrawKey = tuple[int, int, int]
 """(seed, job id, pool): what a `random` draw is a function of."""
 
-NO_DRAW: DrawKey = (0, 0, 0)
+NO_DRAW: Final[DrawKey] = (0, 0, 0)
 """The key passed where the strategy draws nothing (built once, not per pool)."""
 
 

@@ -188,10 +188,15 @@ class Policy:
             ) from None
 
 
-PLACEMENT_STRATEGIES = ("best-fit", "pack", "spread", "frag-aware", "random")
-"""Where a job of one node goes within a pool (see `aigrid.scheduler.placement`)."""
+BEST_FIT: Final = "best-fit"
+PACK: Final = "pack"
+SPREAD: Final = "spread"
+FRAG_AWARE: Final = "frag-aware"
+RANDOM: Final = "random"
+PLACEMENT_STRATEGIES: Final = (BEST_FIT, PACK, SPREAD, FRAG_AWARE, RANDOM)
+"""Where a job of one node goes within a pool (see `aigrid.scheduler.placement.STRATEGIES`)."""
 
-_UNIT_S = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+_UNIT_S: Final = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
 
 def _duration(text: str) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Final
 
 
 class ReasonCode(IntEnum):
@@ -33,12 +34,12 @@ class ReasonCode(IntEnum):
         return SLUGS[self]
 
 
-SLUGS: dict[ReasonCode, str] = {code: code.name.lower() for code in ReasonCode}
+SLUGS: Final[dict[ReasonCode, str]] = {code: code.name.lower() for code in ReasonCode}
 """Each code's slug (`ReasonCode.slug`), looked up rather than made: the twin's wait accounting
 asks for one at every change of a queue."""
 
 
-_TEXT = {
+_TEXT: Final = {
     ReasonCode.NO_ELIGIBLE_POOL: "no pool it may use has the GPU model, owner and zone it needs",
     ReasonCode.TOO_LARGE: "larger than any pool it may use, or than its program's quota",
     ReasonCode.QUOTA: "its program's quota for this GPU model is in use, or lent to its cohort",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +23,7 @@ from aigrid.scheduler.quota import QuotaTree, quota_keys
 from aigrid.scheduler.topology import pool_capacity
 from aigrid.scheduler.usage import DecayedUsage
 
-_NEVER = -math.inf
+_NEVER: Final = -math.inf
 """`node_until` of a node no job holds."""
 
 

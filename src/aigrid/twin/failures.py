@@ -10,13 +10,13 @@ not change the demand.
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
+from typing import Final, Protocol
 
 import numpy as np
 
 from aigrid.model import Fleet, Reliability
 
-_DAY_S = 86400.0
+_DAY_S: Final = 86400.0
 
 
 def _stream_key(name: str) -> int:

@@ -9,13 +9,14 @@ that its waiting jobs still span; when a job leaves, its wait is split over them
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Final
 
 from aigrid.model import Job
 from aigrid.scheduler import Queue, QueueKey
 from aigrid.scheduler.reasons import SLUGS
 from aigrid.twin.engine import EventEngine
 
-NOT_YET_CONSIDERED = "not_yet_considered"
+NOT_YET_CONSIDERED: Final = "not_yet_considered"
 """The reason of a queue the scheduler has not looked at yet (waits of zero length, normally)."""
 
 

@@ -13,6 +13,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from aigrid.energy import tenths_of, throughput
 from aigrid.ledger import GrantLedger, ProgramAccounts
@@ -41,13 +42,13 @@ from aigrid.twin.waits import WaitAccounting
 
 # Event priorities within one instant: endings free capacity before arrivals are queued; the
 # scheduling pass runs after both; the sampler reads the state the pass left.
-_PRIO_MEASURE = -1
-_PRIO_END = 0
-_PRIO_ARRIVAL = 1
-_PRIO_PASS = 8
-_PRIO_SAMPLE = 9
+_PRIO_MEASURE: Final = -1
+_PRIO_END: Final = 0
+_PRIO_ARRIVAL: Final = 1
+_PRIO_PASS: Final = 8
+_PRIO_SAMPLE: Final = 9
 
-SAMPLE_EVERY_S = 3600.0
+SAMPLE_EVERY_S: Final = 3600.0
 
 
 @dataclass(slots=True)
