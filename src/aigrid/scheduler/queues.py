@@ -417,13 +417,18 @@ class QueueSet:
         q.reason = reason
         q.power_needs = dict(power_needs) if power_needs else {}
         q.quota_needs = dict(quota_needs) if quota_needs else {}
-        q.tokens = tuple(tokens)
+        q.tokens = tuple(dict.fromkeys(tokens))  # once each: pools at one site name it alike
         q.needs = tuple(needs)
         self._parks += 1
         q.park_seq = self._parks
+        by_token = self._by_token
         for t in q.tokens:
-            self._by_token.setdefault(t, set()).add(key)
-        for t in set(q.tokens):
+            # Not setdefault(t, set()), which would build a set each time to throw it away.
+            keys = by_token.get(t)
+            if keys is None:
+                keys = by_token[t] = set()
+            keys.add(key)
+        for t in q.tokens:
             kind, where = t
             if kind == "site":
                 assert isinstance(where, int)
@@ -435,10 +440,15 @@ class QueueSet:
                 assert isinstance(where, int)
                 self._index_quota_need(q, where)
         for need in q.needs:
-            if need.nodes:
-                self._node_need.setdefault(need.pool, {}).setdefault(need.nodes, set()).add(key)
-            else:
-                self._slot_need.setdefault(need.pool, {}).setdefault(need.gpus, set()).add(key)
+            table = self._node_need if need.nodes else self._slot_need
+            by_size = table.get(need.pool)
+            if by_size is None:
+                by_size = table[need.pool] = {}
+            size = need.nodes or need.gpus
+            keys = by_size.get(size)
+            if keys is None:
+                keys = by_size[size] = set()
+            keys.add(key)
         message = reason.message
         jobs = q.jobs
         for i in range(q._head, len(jobs)):  # not `for job in q`, which copies the list
@@ -446,7 +456,10 @@ class QueueSet:
 
     def _index_quota_need(self, q: Queue, tree: int) -> None:
         if not q.quota_needs:
-            self._quota_any.setdefault(tree, set()).add(q.key)
+            parked = self._quota_any.get(tree)
+            if parked is None:
+                parked = self._quota_any[tree] = set()
+            parked.add(q.key)
             return
         program = q.key.program
         for (who, key), need in q.quota_needs.items():

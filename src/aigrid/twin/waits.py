@@ -45,7 +45,9 @@ class WaitAccounting:
             counted_from = max(since, self.measure_from_s)
             if now > counted_from:
                 self.job_seconds[slug] += len(q) * (now - counted_from)
-            segs = self._segments.setdefault(q.key, [])
+            segs = self._segments.get(q.key)
+            if segs is None:
+                segs = self._segments[q.key] = []
             if segs and segs[-1][2] == slug and segs[-1][1] == since:
                 segs[-1] = (segs[-1][0], now, slug)
             else:
