@@ -250,7 +250,6 @@ def choose(
     best_fit = 0.0
     best_leftover = 0
     best_model = ""
-    free_share: dict[str, float] | None = None  # worked out when a tie needs it
     job_class = str(job.job_class)  # the value, without the enum's Python-level property
     share = job.gpu_share_milli
     asks_resources = bool(job.cpu_milli or job.memory_mib)
@@ -420,10 +419,8 @@ def choose(
             if first == best_first:
                 scarce = best_scarce = 0.0
                 if model != best_model:
-                    if free_share is None:
-                        free_share = _free_share_by_model(state, pools)
-                    scarce = -free_share.get(model, 0.0)
-                    best_scarce = -free_share.get(best_model, 0.0)
+                    scarce = -_free_share(state, pools, model)
+                    best_scarce = -_free_share(state, pools, best_model)
                 if (scarce, fit, leftover, i) >= (best_scarce, best_fit, best_leftover, best.pool):
                     continue
         best_first = first
@@ -568,23 +565,17 @@ def _unusable(f: int, per_node: int, mix: Mapping[int, int]) -> float:
     return f * larger / total
 
 
-def _free_share_by_model(state: ClusterState, pools: tuple[int, ...]) -> dict[str, float]:
-    """Per GPU model, the share of the GPUs of `pools` that are free: how scarce each model is
-    for this job right now. Empty when the pools hold one model only (nothing to choose)."""
-    models = state.pool_model
-    first = models[pools[0]] if pools else None
-    if all(models[i] == first for i in pools):
-        return {}
-    free: dict[str, int] = {}
-    total: dict[str, int] = {}
-    fleet_pools = state.fleet.pools
+def _free_share(state: ClusterState, pools: tuple[int, ...], model: str) -> float:
+    """The share of the GPUs of `model` in `pools` that are free: how scarce the model is for
+    this job right now. Only the model's own pools are read (`ClusterState.pools_by_model`)."""
+    members, total = state.pools_by_model(pools)[model]
+    if not total:
+        return 0.0
     busy = state.busy_gpus
-    for i in pools:
-        m = models[i]
-        size = fleet_pools[i].gpus
-        free[m] = free.get(m, 0) + size - busy[i]
-        total[m] = total.get(m, 0) + size
-    return {m: free[m] / total[m] for m in free if total[m]}
+    used = 0
+    for i in members:
+        used += busy[i]
+    return (total - used) / total
 
 
 def _payment(

@@ -85,6 +85,8 @@ class ClusterState:
         self.site_ids: list[str] = list(power.site_ids)
         self.pool_site = list(power.pool_site)
         self.pool_model = [p.gpu_model for p in fleet.pools]
+        self.pool_gpus = [p.gpus for p in fleet.pools]
+        self._by_model: dict[tuple[int, ...], dict[str, tuple[list[int], int]]] = {}
         self.site_cap_mw = list(power.cap_mw)
         self.busy_gpus = [0] * len(fleet.pools)
         """Per pool: GPUs that jobs run on, a GPU that shares hold counting once (what the site
@@ -394,6 +396,19 @@ class ClusterState:
         if old is not None:
             del self.reservations[old.pool]
         return old
+
+    def pools_by_model(self, pools: tuple[int, ...]) -> dict[str, tuple[list[int], int]]:
+        """The pools of `pools` by GPU model, each model with the GPUs of its pools in all.
+        Fixed for a fleet, so worked out once per tuple of pools (a queue's eligible pools)."""
+        groups = self._by_model.get(pools)
+        if groups is None:
+            groups = {}
+            for i in pools:
+                members, total = groups.get(self.pool_model[i], ([], 0))
+                members.append(i)
+                groups[self.pool_model[i]] = (members, total + self.pool_gpus[i])
+            self._by_model[pools] = groups
+        return groups
 
     def _account(self, program: str, placement: Placement, sign: int, at: float | None) -> None:
         gpus = placement.gpus
