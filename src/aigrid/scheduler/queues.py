@@ -322,6 +322,8 @@ class QueueSet:
         self._slot_need: dict[int, dict[int, set[QueueKey]]] = {}
         self._node_need: dict[int, dict[int, set[QueueKey]]] = {}
         self._key_of: dict[int, QueueKey] = {}
+        """Job id -> the key of the queue it waits in (a key is dearer to build than to look
+        up, and every job that leaves needs its own)."""
         self._parks = 0
         self._site_needs: dict[int, NeedHeap] = {}
         """Site -> the queues parked on its power, by the MW of headroom they need."""
@@ -331,8 +333,6 @@ class QueueSet:
         self._quota_any: dict[int, set[QueueKey]] = {}
         """Quota tree -> the queues parked on its quota that named no need (any release in
         the tree may help them)."""
-        """Job id -> the key of the queue it waits in (a key is dearer to build than to look
-        up, and every job that leaves needs its own)."""
         self.pending = 0
 
     def __len__(self) -> int:
@@ -428,7 +428,6 @@ class QueueSet:
             if keys is None:
                 keys = by_token[t] = set()
             keys.add(key)
-        for t in q.tokens:
             kind, where = t
             if kind == "site":
                 assert isinstance(where, int)

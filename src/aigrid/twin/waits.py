@@ -27,7 +27,8 @@ def _slug(q: Queue) -> str:
 class WaitAccounting:
     def __init__(self, clock: EventEngine, measure_from_s: float) -> None:
         self._clock = clock
-        """Whose `now` is the time of every change (read, not called: it is read at each)."""
+        """The engine whose `now` dates every change (an attribute read at each change, cheaper
+        than calling a function for it)."""
         self.measure_from_s = measure_from_s
         self.job_seconds: defaultdict[str, float] = defaultdict(float)
         """Job-seconds of waiting per reason, within the measured window."""
